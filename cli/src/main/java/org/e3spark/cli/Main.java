@@ -1,0 +1,55 @@
+package org.e3spark.cli;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** {@code bin/e3spark <command> [options]}: dispatches to one command class per verb. */
+public final class Main {
+
+    interface Command {
+        String summary();
+
+        int run(Options options) throws Exception;
+    }
+
+    private static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
+            "tp", new TpCommand(),
+            "bench", new BenchCommand()));
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            usage();
+            return args.length == 0 ? 2 : 0;
+        }
+        Command command = COMMANDS.get(args[0]);
+        if (command == null) {
+            System.err.println("e3spark: unknown command '" + args[0] + "'");
+            usage();
+            return 2;
+        }
+        try {
+            return command.run(Options.parse(Arrays.copyOfRange(args, 1, args.length)));
+        } catch (IllegalArgumentException e) {
+            System.err.println("e3spark " + args[0] + ": " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            System.err.println("e3spark " + args[0] + " failed: " + e);
+            e.printStackTrace(System.err);
+            return 1;
+        }
+    }
+
+    private static void usage() {
+        System.err.println("usage: bin/e3spark <command> [--option value ...]");
+        COMMANDS.forEach((name, c) -> System.err.printf("  %-8s %s%n", name, c.summary()));
+        System.err.println("  test     run the test suite (handled by the script)");
+    }
+}
