@@ -3,10 +3,13 @@ package org.e3spark.kernels.internal;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.e3spark.kernels.Backend;
+import org.e3spark.kernels.ConvMode;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.TensorProduct;
+import org.e3spark.kernels.TensorProductConv;
 import org.e3spark.kernels.internal.cpu.CpuTensorProduct;
+import org.e3spark.kernels.internal.cpu.CpuTensorProductConv;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +26,23 @@ final class BackendSelection {
         try {
             return TensorProductFactory.create(problem, Backend.CUDA, dtype);
         } catch (BackendUnavailableException e) {
-            if (REASONS_LOGGED.add(e.getMessage())) {
-                LOG.warn("Backend.AUTO: using the CPU backend because CUDA is unavailable: {}", e.getMessage());
-            }
+            logOnce(e);
             return new CpuTensorProduct(problem, dtype, Backend.CPU);
+        }
+    }
+
+    static TensorProductConv autoFallbackConv(TPProblem problem, DType dtype, ConvMode mode) {
+        try {
+            return TensorProductFactory.createConv(problem, Backend.CUDA, dtype, mode);
+        } catch (BackendUnavailableException e) {
+            logOnce(e);
+            return new CpuTensorProductConv(problem, dtype, mode, Backend.CPU);
+        }
+    }
+
+    private static void logOnce(BackendUnavailableException e) {
+        if (REASONS_LOGGED.add(e.getMessage())) {
+            LOG.warn("Backend.AUTO: using the CPU backend because CUDA is unavailable: {}", e.getMessage());
         }
     }
 }

@@ -45,21 +45,21 @@ public abstract class TensorProductBase implements TensorProduct {
     @Override
     public final double[] forward(double[] x, double[] y, double[] w, int batch) {
         check(DType.FLOAT64, "forward");
-        Shapes s = shapes(batch);
-        s.check("x", len(x), s.x);
-        s.check("y", len(y), s.y);
-        s.checkWeights("w", len(w));
+        checkBatch(batch);
+        Operands.checkRows("x", length(x), batch, problem.in1().dim(), "batch", problem);
+        Operands.checkRows("y", length(y), batch, problem.in2().dim(), "batch", problem);
+        Operands.checkWeights("w", length(w), batch, "batch", problem);
         return computeForward(x, y, orEmpty(w), batch);
     }
 
     @Override
     public final Gradients backward(double[] x, double[] y, double[] w, double[] gradOut, int batch) {
         check(DType.FLOAT64, "backward");
-        Shapes s = shapes(batch);
-        s.check("x", len(x), s.x);
-        s.check("y", len(y), s.y);
-        s.checkWeights("w", len(w));
-        s.check("gradOut", len(gradOut), s.out);
+        checkBatch(batch);
+        Operands.checkRows("x", length(x), batch, problem.in1().dim(), "batch", problem);
+        Operands.checkRows("y", length(y), batch, problem.in2().dim(), "batch", problem);
+        Operands.checkWeights("w", length(w), batch, "batch", problem);
+        Operands.checkRows("gradOut", length(gradOut), batch, problem.out().dim(), "batch", problem);
         return computeBackward(x, y, orEmpty(w), gradOut, batch);
     }
 
@@ -67,14 +67,14 @@ public abstract class TensorProductBase implements TensorProduct {
     public final DoubleGradients doubleBackward(double[] x, double[] y, double[] w, double[] gradOut,
                                                 double[] dx, double[] dy, double[] dw, int batch) {
         check(DType.FLOAT64, "doubleBackward");
-        Shapes s = shapes(batch);
-        s.check("x", len(x), s.x);
-        s.check("y", len(y), s.y);
-        s.checkWeights("w", len(w));
-        s.check("gradOut", len(gradOut), s.out);
-        s.check("dx", len(dx), s.x);
-        s.check("dy", len(dy), s.y);
-        s.checkWeights("dw", len(dw));
+        checkBatch(batch);
+        Operands.checkRows("x", length(x), batch, problem.in1().dim(), "batch", problem);
+        Operands.checkRows("y", length(y), batch, problem.in2().dim(), "batch", problem);
+        Operands.checkWeights("w", length(w), batch, "batch", problem);
+        Operands.checkRows("gradOut", length(gradOut), batch, problem.out().dim(), "batch", problem);
+        Operands.checkRows("dx", length(dx), batch, problem.in1().dim(), "batch", problem);
+        Operands.checkRows("dy", length(dy), batch, problem.in2().dim(), "batch", problem);
+        Operands.checkWeights("dw", length(dw), batch, "batch", problem);
         return computeDoubleBackward(x, y, orEmpty(w), gradOut, dx, dy, orEmpty(dw), batch);
     }
 
@@ -83,21 +83,21 @@ public abstract class TensorProductBase implements TensorProduct {
     @Override
     public final float[] forward(float[] x, float[] y, float[] w, int batch) {
         check(DType.FLOAT32, "forward");
-        Shapes s = shapes(batch);
-        s.check("x", len(x), s.x);
-        s.check("y", len(y), s.y);
-        s.checkWeights("w", len(w));
+        checkBatch(batch);
+        Operands.checkRows("x", length(x), batch, problem.in1().dim(), "batch", problem);
+        Operands.checkRows("y", length(y), batch, problem.in2().dim(), "batch", problem);
+        Operands.checkWeights("w", length(w), batch, "batch", problem);
         return computeForward(x, y, orEmpty(w), batch);
     }
 
     @Override
     public final GradientsF32 backward(float[] x, float[] y, float[] w, float[] gradOut, int batch) {
         check(DType.FLOAT32, "backward");
-        Shapes s = shapes(batch);
-        s.check("x", len(x), s.x);
-        s.check("y", len(y), s.y);
-        s.checkWeights("w", len(w));
-        s.check("gradOut", len(gradOut), s.out);
+        checkBatch(batch);
+        Operands.checkRows("x", length(x), batch, problem.in1().dim(), "batch", problem);
+        Operands.checkRows("y", length(y), batch, problem.in2().dim(), "batch", problem);
+        Operands.checkWeights("w", length(w), batch, "batch", problem);
+        Operands.checkRows("gradOut", length(gradOut), batch, problem.out().dim(), "batch", problem);
         return computeBackward(x, y, orEmpty(w), gradOut, batch);
     }
 
@@ -105,14 +105,14 @@ public abstract class TensorProductBase implements TensorProduct {
     public final DoubleGradientsF32 doubleBackward(float[] x, float[] y, float[] w, float[] gradOut,
                                                    float[] dx, float[] dy, float[] dw, int batch) {
         check(DType.FLOAT32, "doubleBackward");
-        Shapes s = shapes(batch);
-        s.check("x", len(x), s.x);
-        s.check("y", len(y), s.y);
-        s.checkWeights("w", len(w));
-        s.check("gradOut", len(gradOut), s.out);
-        s.check("dx", len(dx), s.x);
-        s.check("dy", len(dy), s.y);
-        s.checkWeights("dw", len(dw));
+        checkBatch(batch);
+        Operands.checkRows("x", length(x), batch, problem.in1().dim(), "batch", problem);
+        Operands.checkRows("y", length(y), batch, problem.in2().dim(), "batch", problem);
+        Operands.checkWeights("w", length(w), batch, "batch", problem);
+        Operands.checkRows("gradOut", length(gradOut), batch, problem.out().dim(), "batch", problem);
+        Operands.checkRows("dx", length(dx), batch, problem.in1().dim(), "batch", problem);
+        Operands.checkRows("dy", length(dy), batch, problem.in2().dim(), "batch", problem);
+        Operands.checkWeights("dw", length(dw), batch, "batch", problem);
         return computeDoubleBackward(x, y, orEmpty(w), gradOut, dx, dy, orEmpty(dw), batch);
     }
 
@@ -143,67 +143,28 @@ public abstract class TensorProductBase implements TensorProduct {
         if (closed) {
             throw new IllegalStateException(op + " on a closed " + backend() + " tensor product for " + problem);
         }
-        if (called != dtype) {
-            throw new IllegalArgumentException(op + " was given " + (called == DType.FLOAT64 ? "double[]" : "float[]")
-                    + " arrays but this tensor product was created for " + dtype
-                    + "; create one with DType." + called + " or pass " + (dtype == DType.FLOAT64 ? "double[]" : "float[]"));
-        }
+        Operands.checkDtype(called, dtype, op);
     }
 
-    private static int len(double[] a) {
-        return a == null ? -1 : a.length;
+    private static int length(double[] a) {
+        return Operands.length(a);
     }
 
-    private static int len(float[] a) {
-        return a == null ? -1 : a.length;
+    private static int length(float[] a) {
+        return Operands.length(a);
     }
 
     private static double[] orEmpty(double[] w) {
-        return w == null ? new double[0] : w;
+        return Operands.orEmpty(w);
     }
 
     private static float[] orEmpty(float[] w) {
-        return w == null ? new float[0] : w;
+        return Operands.orEmpty(w);
     }
 
-    private Shapes shapes(int batch) {
+    private static void checkBatch(int batch) {
         if (batch < 0) {
             throw new IllegalArgumentException("batch must be >= 0, got " + batch);
-        }
-        return new Shapes(problem, batch);
-    }
-
-    /** Expected array lengths for one call. */
-    private record Shapes(TPProblem p, int batch, long x, long y, long out) {
-        Shapes(TPProblem p, int batch) {
-            this(p, batch, (long) batch * p.in1().dim(), (long) batch * p.in2().dim(), (long) batch * p.out().dim());
-        }
-
-        void check(String name, int actual, long expected) {
-            if (actual < 0) {
-                throw new IllegalArgumentException(name + " must not be null");
-            }
-            if (actual != expected) {
-                throw new IllegalArgumentException(name + " has " + actual + " values; expected batch (" + batch
-                        + ") x " + expected / Math.max(batch, 1) + " = " + expected + " for " + p);
-            }
-        }
-
-        void checkWeights(String name, int actual) {
-            long expected = p.sharedWeights() ? p.weightNumel() : (long) batch * p.weightNumel();
-            if (actual < 0) {
-                if (expected == 0) {
-                    return; // weightless problem: null is fine
-                }
-                throw new IllegalArgumentException(name + " must not be null: the problem has " + p.weightNumel()
-                        + " weights per " + (p.sharedWeights() ? "batch" : "row"));
-            }
-            if (actual != expected) {
-                throw new IllegalArgumentException(name + " has " + actual + " values; expected "
-                        + (p.sharedWeights() ? "weightNumel = " + expected + " (shared weights)"
-                        : "batch (" + batch + ") x weightNumel (" + p.weightNumel() + ") = " + expected)
-                        + " for " + p);
-            }
         }
     }
 }

@@ -1,10 +1,13 @@
 package org.e3spark.kernels.internal;
 
 import org.e3spark.kernels.Backend;
+import org.e3spark.kernels.ConvMode;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.TensorProduct;
+import org.e3spark.kernels.TensorProductConv;
 import org.e3spark.kernels.internal.cpu.CpuTensorProduct;
+import org.e3spark.kernels.internal.cpu.CpuTensorProductConv;
 
 /** Chooses and builds the backend behind {@link TensorProduct#create}. */
 public final class TensorProductFactory {
@@ -21,6 +24,18 @@ public final class TensorProductFactory {
             case CUDA -> throw new BackendUnavailableException(
                     "Backend.CUDA is not available in this build: the CUDA tensor-product backend is not wired in yet");
             case AUTO -> BackendSelection.autoFallback(problem, dtype);
+        };
+    }
+
+    public static TensorProductConv createConv(TPProblem problem, Backend backend, DType dtype, ConvMode mode) {
+        if (problem == null || backend == null || dtype == null || mode == null) {
+            throw new IllegalArgumentException("problem, backend, dtype and mode must not be null");
+        }
+        return switch (backend) {
+            case CPU, CPU_REFERENCE -> new CpuTensorProductConv(problem, dtype, mode, backend);
+            case CUDA -> throw new BackendUnavailableException(
+                    "Backend.CUDA is not available in this build: the CUDA convolution backend is not wired in yet");
+            case AUTO -> BackendSelection.autoFallbackConv(problem, dtype, mode);
         };
     }
 }
