@@ -30,7 +30,9 @@ class CachingKernelCompilerGpuTest {
 
     @AfterAll
     static void close() {
-        gpu.close();
+        if (gpu != null) {
+            gpu.close();
+        }
     }
 
     private CachingKernelCompiler compiler() {

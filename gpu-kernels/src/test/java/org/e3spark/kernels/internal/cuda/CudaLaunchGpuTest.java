@@ -31,8 +31,12 @@ class CudaLaunchGpuTest {
 
     @AfterAll
     static void close() {
-        module.close();
-        gpu.close();
+        if (module != null) {
+            module.close();
+        }
+        if (gpu != null) {
+            gpu.close();
+        }
     }
 
     @BeforeEach

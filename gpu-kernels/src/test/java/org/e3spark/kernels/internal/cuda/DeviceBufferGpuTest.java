@@ -31,7 +31,9 @@ class DeviceBufferGpuTest {
 
     @AfterAll
     static void close() {
-        gpu.close();
+        if (gpu != null) {
+            gpu.close();
+        }
     }
 
     @BeforeEach

@@ -22,7 +22,9 @@ class NvrtcGpuTest {
 
     @AfterAll
     static void close() {
-        gpu.close();
+        if (gpu != null) {
+            gpu.close();
+        }
     }
 
     @Test
