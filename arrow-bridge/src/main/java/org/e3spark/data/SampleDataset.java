@@ -33,6 +33,21 @@ public final class SampleDataset {
                 ErrorPolicy.FAIL, 0);
     }
 
+    /**
+     * Regenerates the bundled file: {@code java -cp ... org.e3spark.data.SampleDataset
+     * arrow-bridge/src/main/resources/org/e3spark/data/sample.extxyz}.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: SampleDataset OUTPUT.extxyz");
+            System.exit(2);
+        }
+        try (ExtxyzWriter w = new ExtxyzWriter(java.nio.file.Files.newBufferedWriter(java.nio.file.Path.of(args[0]),
+                StandardCharsets.UTF_8))) {
+            SampleStructures.bundled().forEach(w::write);
+        }
+    }
+
     /** Every structure of the bundled file. */
     public static List<Structure> load() {
         try (ExtxyzReader r = open()) {

@@ -106,7 +106,7 @@ public final class SampleStructures {
                 }
             }
         }
-        double[] cell = {n * a1[0], n * a1[1], 0, n * a2[0], n * a2[1], 0, 0, 0, 0};
+        double[] cell = {round(n * a1[0]), round(n * a1[1]), 0, round(n * a2[0]), round(n * a2[1]), 0, 0, 0, 0};
         return new Structure(0, numbers, pos, new Cell(cell, new boolean[] {true, true, false}));
     }
 
