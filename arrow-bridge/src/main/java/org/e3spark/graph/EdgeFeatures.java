@@ -83,6 +83,11 @@ public record EdgeFeatures(int lmax, BesselBasis bessel, PolynomialCutoff envelo
                 new PolynomialCutoff(cutoff, 6));
     }
 
+    /** The same features with another number of Bessel functions. */
+    public EdgeFeatures withRadialCount(int count) {
+        return new EdgeFeatures(lmax, new BesselBasis(bessel.cutoff(), count, bessel.prefactor()), envelope);
+    }
+
     public int shDim() {
         return SphericalHarmonics.dim(lmax);
     }
