@@ -2,8 +2,10 @@ package org.e3spark.arrow;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.Buffer;
+import java.nio.DoubleBuffer;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
@@ -17,7 +19,9 @@ import org.e3spark.graph.GraphBatch;
  * {@link Column}), in a child allocator of the task's allocator. This is the device-facing form:
  * {@link #segment} gives zero-copy {@link MemorySegment} views for host-to-device copies.
  * Owns its vectors and allocator: {@link #close()} frees them (closing twice is harmless; using a
- * closed batch throws). Not thread-safe.
+ * closed batch throws). {@link #load} refills the same vectors with the next batch, reusing their
+ * memory where it is large enough (a task streaming many batches allocates a few times, not once
+ * per batch). Not thread-safe.
  */
 public final class ArrowGraphBatch implements AutoCloseable {
 
@@ -41,41 +45,21 @@ public final class ArrowGraphBatch implements AutoCloseable {
 
     private final BufferAllocator allocator;
     private final Map<Column, BaseFixedWidthVector> vectors = new EnumMap<>(Column.class);
-    private final int structures;
-    private final int nodes;
-    private final int edges;
+    private int structures;
+    private int nodes;
+    private int edges;
     private boolean closed;
 
-    private ArrowGraphBatch(BufferAllocator allocator, GraphBatch batch) {
+    private ArrowGraphBatch(BufferAllocator allocator) {
         this.allocator = allocator;
-        this.structures = batch.structureCount();
-        this.nodes = batch.nodeCount();
-        this.edges = batch.edgeCount();
     }
 
     /** Allocates and fills the columns of {@code batch} in a child of {@code parent}; the caller closes it. */
     public static ArrowGraphBatch allocate(BufferAllocator parent, GraphBatch batch) {
         BufferAllocator child = parent.newChildAllocator("graph-batch", 0, parent.getLimit());
-        ArrowGraphBatch out = new ArrowGraphBatch(child, batch);
+        ArrowGraphBatch out = new ArrowGraphBatch(child);
         try {
-            out.put(Column.STRUCTURE_IDS, new BigIntVector("structure_ids", child), batch.structureIdBuffer());
-            out.put(Column.NODE_OFFSETS, new IntVector("node_offsets", child), batch.nodeOffsetBuffer());
-            out.put(Column.EDGE_OFFSETS, new IntVector("edge_offsets", child), batch.edgeOffsetBuffer());
-            out.put(Column.CELLS, new Float8Vector("cells", child), batch.cellBuffer());
-            out.put(Column.NUMBERS, new IntVector("numbers", child), batch.numberBuffer());
-            out.put(Column.POSITIONS, new Float8Vector("positions", child), batch.positionBuffer());
-            out.put(Column.STRUCTURE_INDEX, new IntVector("structure_index", child), batch.structureIndexBuffer());
-            out.put(Column.RECEIVERS, new IntVector("receivers", child), batch.receiverBuffer());
-            out.put(Column.SENDERS, new IntVector("senders", child), batch.senderBuffer());
-            out.put(Column.SHIFTS, new IntVector("shifts", child), batch.shiftBuffer());
-            out.put(Column.VECTORS, new Float8Vector("vectors", child), batch.vectorBuffer());
-            out.put(Column.LENGTHS, new Float8Vector("lengths", child), batch.lengthBuffer());
-            EdgeFeatures.Values f = batch.features();
-            if (f != null) {
-                out.put(Column.SH, new Float8Vector("sh", child), java.nio.DoubleBuffer.wrap(f.sh()).asReadOnlyBuffer());
-                out.put(Column.RADIAL, new Float8Vector("radial", child),
-                        java.nio.DoubleBuffer.wrap(f.radial()).asReadOnlyBuffer());
-            }
+            out.load(batch);
             return out;
         } catch (RuntimeException e) {
             out.close();
@@ -83,10 +67,53 @@ public final class ArrowGraphBatch implements AutoCloseable {
         }
     }
 
-    private void put(Column c, BaseFixedWidthVector v, Buffer values) {
-        vectors.put(c, v); // owned from here on, so close() frees it even if filling fails
+    /**
+     * Replaces the contents with {@code batch}, reusing each column's memory when it holds the new
+     * values (growing it otherwise). Views from {@link #segment} taken before are invalid after.
+     */
+    public void load(GraphBatch batch) {
+        checkOpen();
+        BufferAllocator a = allocator;
+        put(Column.STRUCTURE_IDS, () -> new BigIntVector("structure_ids", a), batch.structureIdBuffer());
+        put(Column.NODE_OFFSETS, () -> new IntVector("node_offsets", a), batch.nodeOffsetBuffer());
+        put(Column.EDGE_OFFSETS, () -> new IntVector("edge_offsets", a), batch.edgeOffsetBuffer());
+        put(Column.CELLS, () -> new Float8Vector("cells", a), batch.cellBuffer());
+        put(Column.NUMBERS, () -> new IntVector("numbers", a), batch.numberBuffer());
+        put(Column.POSITIONS, () -> new Float8Vector("positions", a), batch.positionBuffer());
+        put(Column.STRUCTURE_INDEX, () -> new IntVector("structure_index", a), batch.structureIndexBuffer());
+        put(Column.RECEIVERS, () -> new IntVector("receivers", a), batch.receiverBuffer());
+        put(Column.SENDERS, () -> new IntVector("senders", a), batch.senderBuffer());
+        put(Column.SHIFTS, () -> new IntVector("shifts", a), batch.shiftBuffer());
+        put(Column.VECTORS, () -> new Float8Vector("vectors", a), batch.vectorBuffer());
+        put(Column.LENGTHS, () -> new Float8Vector("lengths", a), batch.lengthBuffer());
+        EdgeFeatures.Values f = batch.features();
+        if (f != null) {
+            put(Column.SH, () -> new Float8Vector("sh", a), DoubleBuffer.wrap(f.sh()).asReadOnlyBuffer());
+            put(Column.RADIAL, () -> new Float8Vector("radial", a), DoubleBuffer.wrap(f.radial()).asReadOnlyBuffer());
+        } else {
+            for (Column c : new Column[] {Column.SH, Column.RADIAL}) {
+                BaseFixedWidthVector old = vectors.remove(c);
+                if (old != null) {
+                    old.close();
+                }
+            }
+        }
+        structures = batch.structureCount();
+        nodes = batch.nodeCount();
+        edges = batch.edgeCount();
+    }
+
+    private void put(Column c, Supplier<BaseFixedWidthVector> create, Buffer values) {
+        BaseFixedWidthVector v = vectors.get(c);
+        if (v == null) {
+            v = create.get();
+            vectors.put(c, v); // owned from here on, so close() frees it even if filling fails
+        }
         int n = values.remaining();
-        v.allocateNew(n);
+        if (v.getValueCapacity() < n) {
+            v.clear();
+            v.allocateNew(n);
+        }
         if (n > 0) {
             MemorySegment src = MemorySegment.ofBuffer(values);
             MemorySegment.copy(src, 0, MemorySegments.view(v.getDataBuffer(), src.byteSize()), 0, src.byteSize());

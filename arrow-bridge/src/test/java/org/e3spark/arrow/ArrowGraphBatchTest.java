@@ -55,6 +55,28 @@ class ArrowGraphBatchTest extends ArrowTestBase {
     }
 
     @Test
+    void loadReusesTheColumnsForTheNextBatch() {
+        GraphBatch big = batch(true);
+        List<Structure> two = SampleDataset.load().subList(6, 8);
+        RadiusGraph g = new RadiusGraph(4.0);
+        GraphBatch small = GraphBatch.pack(two, two.stream().map(g::build).toList(), null);
+        try (ArrowGraphBatch a = ArrowGraphBatch.allocate(allocator, big)) {
+            long bytes = a.allocatedBytes();
+            a.load(small);
+            assertTrue(a.allocatedBytes() < bytes, "feature columns are released");
+            assertEquals(small.edgeCount(), a.edgeCount());
+            assertEquals(small.edgeCount(), a.vector(ArrowGraphBatch.Column.SENDERS).getValueCount());
+            assertEquals(small.senderBuffer().get(5), a.segment(ArrowGraphBatch.Column.SENDERS).getAtIndex(ValueLayout.JAVA_INT, 5));
+            assertTrue(!a.has(ArrowGraphBatch.Column.SH));
+            a.load(big);
+            long again = a.allocatedBytes();
+            a.load(big);
+            assertEquals(again, a.allocatedBytes(), "same-size reload allocates nothing");
+            assertEquals(big.features().radial()[77], a.segment(ArrowGraphBatch.Column.RADIAL).getAtIndex(ValueLayout.JAVA_DOUBLE, 77), 0.0);
+        }
+    }
+
+    @Test
     void closedBatchesRefuseUseAndCloseTwiceHarmlessly() {
         ArrowGraphBatch a = ArrowGraphBatch.allocate(allocator, batch(false));
         assertThrows(IllegalArgumentException.class, () -> a.vector(ArrowGraphBatch.Column.SH));
