@@ -151,7 +151,10 @@ public final class ExtxyzReader implements Iterator<Structure>, AutoCloseable {
         try {
             raw = ExtxyzComment.isExtended(comment) ? ExtxyzComment.parse(comment) : Map.of();
         } catch (IllegalArgumentException e) {
-            throw error("bad comment line: " + e.getMessage());
+            if (comment.contains("Properties=") || comment.contains("Lattice=") || comment.contains("pbc=")) {
+                throw error("bad comment line: " + e.getMessage());
+            }
+            raw = Map.of(); // a free-text comment that merely contains '=' (plain XYZ)
         }
         ExtxyzColumns columns;
         try {

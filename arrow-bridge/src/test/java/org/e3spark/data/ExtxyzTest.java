@@ -56,6 +56,15 @@ class ExtxyzTest {
         double volume = water.cell().orElseThrow().volume();
         assertEquals(1.0, 27 * 18.015 / 0.60221408 / volume, 1e-4, "water density in g/cm^3");
         assertFalse(bundled.get(5).cell().orElseThrow().periodic(2), "graphene slab is not periodic along c");
+        for (int box = 0; box < 2; box++) {
+            // Plausible water: within 1.45 Å only the two O-H bonds of each molecule (H-H is 1.51 Å).
+            Structure w = bundled.get(box);
+            org.e3spark.graph.EdgeList bonds = new org.e3spark.graph.RadiusGraph(1.45).build(w);
+            assertEquals(4 * w.atomCount() / 3, bonds.edgeCount(), "water box " + box);
+            for (int e = 0; e < bonds.edgeCount(); e++) {
+                assertEquals(0.9572, bonds.length(e), 2e-6);
+            }
+        }
         assertTrue(bundled.get(8).cell().isEmpty(), "benzene is isolated");
     }
 
@@ -90,6 +99,7 @@ class ExtxyzTest {
         assertTrue(water.cell().isEmpty());
         assertEquals(new Property.Text("water, plain xyz"), water.info().get("comment"));
         assertEquals(42, s.get(2).id());
+        assertEquals(new Property.Text("E = 5 eV"), read("1\nE = 5 eV\nH 0 0 0\n", ErrorPolicy.FAIL).getFirst().info().get("comment"));
         assertArrayEquals(new int[] {6}, s.get(2).numbers());
         // A Lattice without pbc is periodic everywhere, as in ASE.
         Structure all = read("1\nLattice=\"2 0 0 0 2 0 0 0 2\"\nH 0 0 0\n", ErrorPolicy.FAIL).getFirst();
