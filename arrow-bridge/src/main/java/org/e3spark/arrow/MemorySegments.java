@@ -17,6 +17,7 @@ public final class MemorySegments {
     }
 
     /** The first {@code length} bytes of an Arrow buffer. */
+    @SuppressWarnings("restricted") // reinterpret: the length is checked against the buffer's capacity
     public static MemorySegment view(ArrowBuf buf, long length) {
         if (length < 0 || length > buf.capacity()) {
             throw new IllegalArgumentException("view of " + length + " bytes of an Arrow buffer of " + buf.capacity());

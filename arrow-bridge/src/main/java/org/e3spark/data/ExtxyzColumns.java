@@ -19,7 +19,6 @@ final class ExtxyzColumns {
 
     private final List<Column> columns;
     private final int width;
-    private final int atoms;
     private final Column species;
     private final Column pos;
     private final int[] numbers;
@@ -29,7 +28,6 @@ final class ExtxyzColumns {
     private ExtxyzColumns(List<Column> columns, int width, int atoms, Column species, Column pos) {
         this.columns = columns;
         this.width = width;
-        this.atoms = atoms;
         this.species = species;
         this.pos = pos;
         this.numbers = new int[atoms];

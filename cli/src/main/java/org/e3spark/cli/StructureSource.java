@@ -24,11 +24,16 @@ final class StructureSource implements Iterator<Structure>, AutoCloseable {
 
     enum Format { EXTXYZ, ARROW, ARROW_STREAM, PARQUET }
 
+    /** What closing a source does (the readers' close, which may fail with an IOException). */
+    private interface Closer {
+        void close() throws IOException;
+    }
+
     private final Iterator<Structure> it;
-    private final AutoCloseable closer;
+    private final Closer closer;
     private final SkipLog skipLog;
 
-    private StructureSource(Iterator<Structure> it, AutoCloseable closer, SkipLog skipLog) {
+    private StructureSource(Iterator<Structure> it, Closer closer, SkipLog skipLog) {
         this.it = it;
         this.closer = closer;
         this.skipLog = skipLog;
@@ -66,7 +71,7 @@ final class StructureSource implements Iterator<Structure>, AutoCloseable {
             throws IOException {
         if (file.equals("@sample")) {
             ExtxyzReader r = SampleDataset.open();
-            return new StructureSource(r, r, r.skipLog());
+            return new StructureSource(r, r::close, r.skipLog());
         }
         Path path = Path.of(file);
         if (format != Format.PARQUET && !Files.isReadable(path)) {
@@ -75,15 +80,15 @@ final class StructureSource implements Iterator<Structure>, AutoCloseable {
         return switch (format) {
             case EXTXYZ -> {
                 ExtxyzReader r = ExtxyzReader.open(path, policy);
-                yield new StructureSource(r, r, r.skipLog());
+                yield new StructureSource(r, r::close, r.skipLog());
             }
             case ARROW -> {
                 StructureIpcReader r = ArrowIpc.openFile(path, allocator, policy);
-                yield new StructureSource(r, r, r.skipLog());
+                yield new StructureSource(r, r::close, r.skipLog());
             }
             case ARROW_STREAM -> {
                 StructureIpcReader r = ArrowIpc.openStream(Files.newInputStream(path), file, allocator, policy);
-                yield new StructureSource(r, r, r.skipLog());
+                yield new StructureSource(r, r::close, r.skipLog());
             }
             case PARQUET -> throw new IllegalArgumentException("Parquet is read by the Spark job, not by this command "
                     + "(a plain JVM would need Hadoop or Arrow's JNI dataset library); convert to Arrow IPC/Feather "
@@ -106,7 +111,7 @@ final class StructureSource implements Iterator<Structure>, AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         closer.close();
     }
 }
