@@ -15,7 +15,9 @@ public final class Main {
 
     private static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
             "tp", new TpCommand(),
-            "bench", new BenchCommand()));
+            "bench", new BenchCommand(),
+            "graph", new GraphCommand(),
+            "graph-bench", new GraphBenchCommand()));
 
     private Main() {
     }
@@ -49,7 +51,7 @@ public final class Main {
 
     private static void usage() {
         System.err.println("usage: bin/e3spark <command> [--option value ...]");
-        COMMANDS.forEach((name, c) -> System.err.printf("  %-8s %s%n", name, c.summary()));
-        System.err.println("  test     run the test suite (handled by the script)");
+        COMMANDS.forEach((name, c) -> System.err.printf("  %-11s %s%n", name, c.summary()));
+        System.err.println("  test        run the test suite (handled by the script)");
     }
 }

@@ -11,18 +11,23 @@ import java.util.Set;
 final class Options {
 
     private final Map<String, String> values;
+    private final List<String> positionals;
     private final Set<String> read = new HashSet<>();
+    private boolean positionalsRead;
 
-    private Options(Map<String, String> values) {
+    private Options(Map<String, String> values, List<String> positionals) {
         this.values = values;
+        this.positionals = positionals;
     }
 
     static Options parse(String[] args) {
         Map<String, String> values = new LinkedHashMap<>();
+        List<String> positionals = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("expected an option like --name value, got '" + a + "'");
+                positionals.add(a); // only commands that ask for them accept them (rejectUnknown)
+                continue;
             }
             String name = a.substring(2);
             String value;
@@ -37,7 +42,7 @@ final class Options {
             }
             values.put(name, value);
         }
-        return new Options(values);
+        return new Options(values, positionals);
     }
 
     String get(String name, String fallback) {
@@ -67,8 +72,29 @@ final class Options {
         return out;
     }
 
+    double getDouble(String name, double fallback) {
+        String v = get(name, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a number, got '" + v + "'");
+        }
+    }
+
+    /** Arguments that are not options (file names), in order. */
+    List<String> positionals() {
+        positionalsRead = true;
+        return List.copyOf(positionals);
+    }
+
     /** Fails on options nobody asked for (typos must not be ignored silently). */
     void rejectUnknown() {
+        if (!positionalsRead && !positionals.isEmpty()) {
+            throw new IllegalArgumentException("expected an option like --name value, got '" + positionals.getFirst() + "'");
+        }
         for (String name : values.keySet()) {
             if (!read.contains(name)) {
                 throw new IllegalArgumentException("unknown option --" + name + "; known: --" + String.join(", --", read));
