@@ -196,18 +196,24 @@ public final class KernelEmitter {
         if (n == 0) {
             return;
         }
-        if (vec == 1) {
-            w.linef("for (int q = lane; q < %d; q += %d) (%s)[q] %s (%s)[q];", n, s.warpWidth(), dst, add ? "+=" : "=", src);
-            return;
-        }
-        if (add) {
+        if (add && vec != 1) {
             throw new IllegalStateException("the planner must not ask for vector accumulation");
         }
-        String type = "tp_vec" + vec;
+        String type = vec == 1 ? "tp_real" : "tp_vec" + vec;
+        int count = n / vec;
+        int lanes = s.warpWidth();
         w.open("");
         w.linef("const %s* const src = reinterpret_cast<const %s*>(%s);", type, type, src);
         w.linef("%s* const dst = reinterpret_cast<%s*>(%s);", type, type, dst);
-        w.linef("for (int q = lane; q < %d; q += %d) dst[q] = src[q];", n / vec, s.warpWidth());
+        String op = add ? "+=" : "=";
+        if (count / lanes > 0) {
+            w.linef("#pragma unroll %d", Math.min(count / lanes, s.copyUnroll()));
+            w.linef("for (int q = lane; q < %d; q += %d) dst[q] %s src[q];", count / lanes * lanes, lanes, op);
+        }
+        if (count % lanes != 0) {
+            w.linef("if (lane < %d) dst[%d + lane] %s src[%d + lane];", count % lanes, count / lanes * lanes, op,
+                    count / lanes * lanes);
+        }
         w.close();
     }
 }

@@ -22,10 +22,16 @@ public final class KernelGenerator {
 
     /** Only the listed variants, in the listed order. */
     public static GeneratedKernels generate(TPProblem problem, DType dtype, GpuTarget target, List<KernelKind> kinds) {
+        return generate(problem, dtype, target, kinds, PlannerTuning.DEFAULT);
+    }
+
+    /** As {@link #generate(TPProblem, DType, GpuTarget, List)} with explicit planner budgets (for sweeps). */
+    public static GeneratedKernels generate(TPProblem problem, DType dtype, GpuTarget target, List<KernelKind> kinds,
+                                            PlannerTuning tuning) {
         List<Schedule> schedules = new ArrayList<>();
         List<GeneratedKernels.Entry> entries = new ArrayList<>();
         for (KernelKind kind : kinds) {
-            Schedule s = Planner.plan(problem, dtype, target, kind);
+            Schedule s = Planner.plan(problem, dtype, target, kind, tuning);
             schedules.add(s);
             entries.add(new GeneratedKernels.Entry(s.entryName(), kind, s.launch(), s.zeroFirst()));
         }

@@ -24,10 +24,10 @@ final class PathEmitter {
         int lanes = s.warpWidth();
         DType dt = s.dtype();
         if (p.mode() == ConnectionMode.UVU) {
-            w.open(String.format("for (int u = lane; u < %d; u += %d)", p.m1(), lanes));
+            openChannels(w, s, "u", p.m1());
             loads(w, "x", "sx", p.xOffset() + " + u * " + p.xChannelStride(), p.xComponentStride(), used(p, CgTerm::i));
             declare(w, "a", p.d3());
-            w.open(String.format("for (int v = 0; v < %d; ++v)", p.m2()));
+            openV(w, p);
             loads(w, "y", "sy", p.yOffset() + " + v * " + p.yChannelStride(), p.yComponentStride(), used(p, CgTerm::j));
             declare(w, "t", p.d3());
             for (CgTerm t : p.terms()) {
@@ -41,7 +41,7 @@ final class PathEmitter {
             }
             w.close();
             storeOut(w, p, "u", store, "a");
-            w.close();
+            closeChannels(w, s, p.m1());
             return;
         }
         w.open(String.format("for (int wc = 0; wc < %d; wc += %d)", p.mo(), lanes));
@@ -76,10 +76,10 @@ final class PathEmitter {
         boolean writeGw = p.hasWeight() && !s.kind().weightTangent();
         if (p.mode() == ConnectionMode.UVU) {
             List<Integer> ys = used(p, CgTerm::j);
-            w.open(String.format("for (int v = 0; v < %d; ++v)", p.m2()));
+            openV(w, p);
             loads(w, "y", "sy", p.yOffset() + " + v * " + p.yChannelStride(), p.yComponentStride(), ys);
             declareList(w, "p", ys);
-            w.open(String.format("for (int u = lane; u < %d; u += %d)", p.m1(), lanes));
+            openChannels(w, s, "u", p.m1());
             loads(w, "x", "sx", p.xOffset() + " + u * " + p.xChannelStride(), p.xComponentStride(), used(p, CgTerm::i));
             loads(w, "g", "sseg", p.outOffset() + " + u * " + p.outChannelStride(), p.outComponentStride(),
                     used(p, CgTerm::k));
@@ -109,7 +109,7 @@ final class PathEmitter {
             for (int j : ys) {
                 w.linef("p%d += %s * by%d;", j, wv, j);
             }
-            w.close();
+            closeChannels(w, s, p.m1());
             reduceGy(w, s, p, ys);
             w.close();
             return;
@@ -172,6 +172,38 @@ final class PathEmitter {
         reduceGy(w, s, p, ys);
         w.close();
         w.close();
+    }
+
+    /**
+     * The loop over the channels lane, lane + W, ... below m: fully unrolled in tiles (last tile
+     * guarded) when the schedule says so, else a plain strided loop.
+     */
+    private static void openChannels(SourceWriter w, Schedule s, String var, int m) {
+        int lanes = s.warpWidth();
+        if (!s.unrollChannels()) {
+            w.open(String.format("for (int %s = lane; %s < %d; %s += %d)", var, var, m, var, lanes));
+            return;
+        }
+        w.line("#pragma unroll");
+        w.open(String.format("for (int %sc = 0; %sc < %d; %sc += %d)", var, var, m, var, lanes));
+        w.linef("const int %s = %sc + lane;", var, var);
+        if (m % lanes != 0) {
+            w.open(String.format("if (%s < %d)", var, m));
+        }
+    }
+
+    private static void closeChannels(SourceWriter w, Schedule s, int m) {
+        if (s.unrollChannels() && m % s.warpWidth() != 0) {
+            w.close();
+        }
+        w.close();
+    }
+
+    private static void openV(SourceWriter w, PathPlan p) {
+        if (p.m2() <= 8) {
+            w.line("#pragma unroll");
+        }
+        w.open(String.format("for (int v = 0; v < %d; ++v)", p.m2()));
     }
 
     /** uvw: lane u (of this tile) writes its CG-contracted x[u] (x) y[v] into the pair scratch. */

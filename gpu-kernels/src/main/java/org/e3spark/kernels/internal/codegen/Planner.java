@@ -25,12 +25,10 @@ import org.e3spark.kernels.internal.math.Wigner3jCache;
  */
 public final class Planner {
 
-    /** Threads per block: four warps of 32 (two wavefronts of 64). */
-    static final int THREADS_PER_BLOCK = 128;
-    /** Shared memory a warp should stay within so that enough warps per multiprocessor stay resident. */
-    static final int TARGET_BYTES_PER_WARP = 12 * 1024;
     /** Largest shared-weight gradient accumulated per block in shared memory. */
     static final int MAX_BLOCK_GW_BYTES = 48 * 1024;
+    /** Row-copy iterations unrolled: each lane keeps this many 16-byte loads in flight. */
+    static final int COPY_UNROLL = 8;
     /** Shared memory the runtime reserves per resident block (Hopper). */
     static final int RESERVED_SMEM_PER_BLOCK = 1024;
 
@@ -38,10 +36,15 @@ public final class Planner {
     }
 
     public static Schedule plan(TPProblem p, DType dtype, GpuTarget target, KernelKind kind) {
+        return plan(p, dtype, target, kind, PlannerTuning.DEFAULT);
+    }
+
+    public static Schedule plan(TPProblem p, DType dtype, GpuTarget target, KernelKind kind, PlannerTuning tuning) {
         int elem = dtype.bytes();
         int align = 16 / elem;
         int warp = target.warpWidth();
-        int warps = THREADS_PER_BLOCK / warp;
+        int threads = tuning.threadsPerBlock();
+        int warps = threads / warp;
         boolean backward = kind.backward();
 
         List<Integer> live = new ArrayList<>();
@@ -75,7 +78,7 @@ public final class Planner {
         for (MulIr b : p.out().blocks()) {
             largestBlock = Math.max(largestBlock, b.dim());
         }
-        int segmentBudget = Math.max(roundUp(largestBlock, align), TARGET_BYTES_PER_WARP / elem - fixed);
+        int segmentBudget = Math.max(roundUp(largestBlock, align), tuning.targetBytesPerWarp() / elem - fixed);
 
         List<Segment> segments = segment(p, live, segmentBudget, align, backward);
         int segmentSize = 0;
@@ -107,8 +110,8 @@ public final class Planner {
                     + target.maxSharedMemoryPerBlock() + " (the input rows must fit one warp's slice)");
         }
         int perSm = Math.min(target.sharedMemoryPerMultiprocessor() / (bytes + RESERVED_SMEM_PER_BLOCK),
-                Math.min(2048 / THREADS_PER_BLOCK, 32));
-        LaunchConfig launch = new LaunchConfig(THREADS_PER_BLOCK, warps, Math.max(1, perSm) * target.multiprocessors(), bytes);
+                Math.min(2048 / threads, 32));
+        LaunchConfig launch = new LaunchConfig(threads, warps, Math.max(1, perSm) * target.multiprocessors(), bytes);
 
         int vecMax = 16 / elem;
         int xVec = vecWidth(dim1, 0, dim1, vecMax);
@@ -117,7 +120,8 @@ public final class Planner {
         int gyVec = kind.accumulate() ? 1 : yVec;
         List<String> zeroFirst = gwShared && !kind.accumulate() ? List.of("gw") : List.of();
         return new Schedule(p, dtype, target, kind, kind.entryName(), dim1, dim2, dimOut, p.weightNumel(),
-                warp, warps, smem, xVec, yVec, gxVec, gyVec, gwInSmem, segments, launch, zeroFirst);
+                warp, warps, smem, xVec, yVec, gxVec, gyVec, gwInSmem, COPY_UNROLL,
+                backward ? tuning.unrollBackwardChannels() : tuning.unrollForwardChannels(), segments, launch, zeroFirst);
     }
 
     /** Cuts the output row into runs of whole blocks no longer than the budget, and assigns paths. */

@@ -15,13 +15,15 @@ import org.e3spark.kernels.TPProblem;
  *     for the stores of backward's row gradients, 1 when accumulating)
  * @param gwInSharedMemory shared-weight gradient accumulated per block in shared memory, then one
  *     atomic per element per block (otherwise one global atomic per element per row)
+ * @param copyUnroll unroll factor of the warp-cooperative row copies (loads in flight per lane)
+ * @param unrollChannels unroll the per-lane channel loops of the paths fully
  * @param zeroFirst buffers the caller must zero before the launch ("gw" for a shared-weight backward)
  */
 public record Schedule(TPProblem problem, DType dtype, GpuTarget target, KernelKind kind, String entryName,
                        int dim1, int dim2, int dimOut, int weightNumel,
                        int warpWidth, int warpsPerBlock, SmemLayout smem,
                        int xRowVec, int yRowVec, int gxRowVec, int gyRowVec,
-                       boolean gwInSharedMemory, List<Segment> segments, LaunchConfig launch,
+                       boolean gwInSharedMemory, int copyUnroll, boolean unrollChannels, List<Segment> segments, LaunchConfig launch,
                        List<String> zeroFirst) {
 
     public Schedule {

@@ -50,7 +50,33 @@ public final class CodegenDump {
                 count++;
             }
         }
+        if (!Boolean.getBoolean("e3spark.dump.noSweep")) {
+            count += sweep(dir);
+        }
         System.out.println("wrote " + count + " cases to " + dir);
+    }
+
+    /** Forward/backward-only variants of the float32 benchmarks under other planner budgets, for timing only. */
+    static int sweep(Path dir) throws IOException {
+        int count = 0;
+        PlannerTuning[] tunings = {new PlannerTuning(8 * 1024, 128, true, true),
+            new PlannerTuning(6 * 1024, 128, true, false), new PlannerTuning(12 * 1024, 128, true, false),
+            new PlannerTuning(8 * 1024, 256, true, false)};
+        for (var e : ProblemCatalog.benchmarks().entrySet()) {
+            for (PlannerTuning t : tunings) {
+                String variant = "t" + t.targetBytesPerWarp() / 1024 + "k" + t.threadsPerBlock()
+                        + (t.unrollBackwardChannels() ? "ub" : "");
+                String id = ("sweep_" + e.getKey() + "_" + variant + "_float32").replaceAll("[^A-Za-z0-9_.-]", "_");
+                GeneratedKernels g = KernelGenerator.generate(e.getValue(), DType.FLOAT32, GpuTarget.H100,
+                        java.util.List.of(KernelKind.FORWARD, KernelKind.BACKWARD), t);
+                Files.writeString(dir.resolve("cases").resolve(id + ".cu"), g.source());
+                String m = manifest("bench_" + e.getKey(), id, e.getValue(), DType.FLOAT32, g);
+                m = m.replaceFirst("\\{", "{\n  \"sweep\" : \"" + variant + "\",");
+                Files.writeString(dir.resolve("cases").resolve(id + ".json"), m);
+                count++;
+            }
+        }
+        return count;
     }
 
     static String manifest(String name, String id, TPProblem p, DType dt, GeneratedKernels g) throws IOException {

@@ -61,7 +61,6 @@ final class GoldenProblems {
                     ConnectionMode.fromE3nn(i.get("connection_mode").asText()), i.get("has_weight").asBoolean(), 1.0);
         }
         TPProblem unit = b.build();
-        TPProblem.Builder fixed = unit.toBuilder();
         // rebuild the instruction list with recovered user path weights: c_target = c_unit * sqrt(pw)
         TPProblem.Builder rebuilt = TPProblem.builder(in1, in2, out).irrepNormalization(irrepNorm)
                 .pathNormalization(pathNorm).sharedWeights(unit.sharedWeights());
@@ -74,6 +73,6 @@ final class GoldenProblems {
             rebuilt.instruction(ins.in1(), ins.in2(), ins.out(), ins.mode(), ins.hasWeight(), pw);
             k++;
         }
-        return fixed == null ? unit : rebuilt.build();
+        return rebuilt.build();
     }
 }
