@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # e3nn builds its CG buffers in the default dtype: float64 keeps the reference exact to ~1e-16.
 torch.set_default_dtype(torch.float64)
 CHECK_BATCH = 207
+CHECK_BATCHES = (1, 13, 207, 20011)
 TIME_BATCH = 50000
 TOL = {("float64", "fwd"): 1e-12, ("float64", "bwd"): 1e-12, ("float64", "dd"): 1e-12,
        ("float32", "fwd"): 1e-5, ("float32", "bwd"): 1e-4, ("float32", "dd"): 1e-4}
@@ -239,6 +240,12 @@ def main():
     do_time = "--no-time" not in args
     dev = torch.cuda.get_device_properties(0)
     print(f"device {dev.name}, {dev.multi_processor_count} SMs, torch {torch.__version__}, cupy {cp.__version__}", flush=True)
+    if "--nvrtc-time" in args:
+        for name in ("bench_nequip-revmd17-benzene_float32", "bench_mace-large_float32", "bench_mace-large_float64"):
+            src = open(os.path.join(HERE, "cases", name + ".cu")).read()
+            t = time.time()
+            cp.RawModule(code=src, options=("-std=c++17",)).get_function("tp_forward")
+            print(f"NVRTC compile of {name} (all 6 kernels, {src.count(chr(10))} lines): {time.time() - t:.1f} s", flush=True)
     paths = sorted(glob.glob(os.path.join(HERE, "cases", "*.json")))
     if only:
         paths = [p for p in paths if only in os.path.basename(p)]
@@ -253,7 +260,11 @@ def main():
             continue
         if do_check and "sweep" not in c.m:
             try:
-                res = check(c)
+                # awkward sizes for tails, and one larger than a resident grid so warps loop over rows
+                res = {}
+                for batch in CHECK_BATCHES:
+                    for k, v in check(c, batch, seed=batch).items():
+                        res[k] = max(res.get(k, 0.0), v) if not math.isnan(v) else v
                 ok = passes(c, res)
                 failures += 0 if ok else 1
                 line = f"{'ok  ' if ok else 'FAIL'} {c.id:48s} [{c.how}] " + " ".join(f"{k}={v:.1e}" for k, v in res.items())
@@ -262,12 +273,13 @@ def main():
                 line = f"ERR  {c.id:48s} {type(e).__name__}: {e}"
             print(line, flush=True)
             check_rows.append(line)
-        if do_time and "bench" in c.m and c.m["layout"] == "mul_ir":
+        if do_time and "bench" in c.m:
             r = time_case(c)
             for kind in ("fwd", "bwd"):
                 ms, gbs, p10, p90 = r[kind]
                 oeq = c.m["oeq_" + kind + "_ms"]
-                row = f"{c.m['bench'] + ('/' + c.m['sweep'] if 'sweep' in c.m else ''):34s} {c.dtype:8s} {kind}  {ms:8.3f} ms  [{p10:.3f}-{p90:.3f}]  {gbs:7.0f} GB/s  ratio {ms / oeq:5.2f}"
+                label = c.m['bench'] + ('/' + c.m['sweep'] if 'sweep' in c.m else '') + ('/ir_mul' if c.irmul else '')
+                row = f"{label:34s} {c.dtype:8s} {kind}  {ms:8.3f} ms  [{p10:.3f}-{p90:.3f}]  {gbs:7.0f} GB/s  ratio {ms / oeq:5.2f}"
                 print("TIME " + row, flush=True)
                 time_rows.append(row)
     print(f"\n==== {len(paths)} cases, {failures} failing, {time.time() - t0:.0f} s ====")

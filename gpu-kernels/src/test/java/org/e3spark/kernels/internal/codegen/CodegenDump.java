@@ -115,7 +115,7 @@ public final class CodegenDump {
             ArrayNode z = en.putArray("zero_first");
             e.zeroFirst().forEach(z::add);
         }
-        String bench = name.startsWith("bench_") ? name.substring(6) : null;
+        String bench = name.startsWith("bench_") ? name.substring(6).replace("_irmul", "") : null;
         if (bench != null && OEQ.containsKey(bench)) {
             n.put("bench", bench);
             n.put("oeq_fwd_ms", OEQ.get(bench)[0]);
