@@ -68,7 +68,8 @@ public final class KernelEmitter {
                 + m.perWarp() + " elements (x@" + m.x() + ", y@" + m.y()
                 + (m.gxSize() > 0 ? ", gx@" + m.gx() + ", gy@" + m.gy() : "") + ", segment@" + m.segment() + "+"
                 + m.segmentSize() + (m.pairsSize() > 0 ? ", pairs@" + m.pairs() : "")
-                + (m.weightsSize() > 0 ? ", w-tile@" + m.weights() : "") + ")"
+                + (m.weightsSize() > 0 ? ", w-tile@" + m.weights() : "")
+                + (m.wrowSize() > 0 ? ", w-row@" + m.wrow() : "") + ")"
                 + (m.blockGwSize() > 0 ? ", block gw@" + m.blockGw() : "") + "; " + m.totalBytes() + " bytes per block");
         if (!s.zeroFirst().isEmpty()) {
             w.comment("caller zeroes first: " + String.join(", ", s.zeroFirst()));
@@ -95,13 +96,21 @@ public final class KernelEmitter {
         if (m.weightsSize() > 0) {
             w.linef("tp_real* const swt = slice + %d;", m.weights());
         }
+        if (m.wrowSize() > 0) {
+            w.linef("tp_real* const swrow = slice + %d;", m.wrow());
+        }
     }
 
     private static void rowLoop(SourceWriter w, Schedule s) {
         w.open(String.format("for (long long row = (long long)blockIdx.x * %d + warp; row < batch; "
                 + "row += (long long)gridDim.x * %d)", s.warpsPerBlock(), s.warpsPerBlock()));
-        w.line(s.sharedWeights() ? "const tp_real* const wr = w;"
-                : String.format("const tp_real* const wr = w + row * %d;", s.weightNumel()));
+        if (s.smem().wrowSize() > 0) {
+            copy(w, s, "swrow", String.format("w + row * %d", s.weightNumel()), s.weightNumel(), s.wRowVec(), false);
+            w.line("const tp_real* const wr = swrow;");
+        } else {
+            w.line(s.sharedWeights() ? "const tp_real* const wr = w;"
+                    : String.format("const tp_real* const wr = w + row * %d;", s.weightNumel()));
+        }
     }
 
     private static void forward(SourceWriter w, Schedule s) {

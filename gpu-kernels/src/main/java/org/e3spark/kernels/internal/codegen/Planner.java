@@ -70,7 +70,11 @@ public final class Planner {
         int dim1 = p.in1().dim();
         int dim2 = p.in2().dim();
         int dimOut = p.out().dim();
-        int fixed = roundUp(dim1, align) + roundUp(dim2, align) + pairsSize + weightsSize;
+        boolean stageW = !p.sharedWeights() && p.weightNumel() > 0
+                && (long) p.weightNumel() * elem <= tuning.stagedWeightRowBytes()
+                && (!backward || tuning.stageWeightsInBackward());
+        int wrowSize = stageW ? roundUp(p.weightNumel(), align) : 0;
+        int fixed = roundUp(dim1, align) + roundUp(dim2, align) + pairsSize + weightsSize + wrowSize;
         if (backward) {
             fixed += roundUp(dim1, align) + roundUp(dim2, align);
         }
@@ -95,13 +99,14 @@ public final class Planner {
         int seg = gy + gySize;
         int pairs = seg + segmentSize;
         int weights = pairs + pairsSize;
-        int perWarp = weights + weightsSize;
+        int wrow = weights + weightsSize;
+        int perWarp = wrow + wrowSize;
         boolean gwShared = backward && p.sharedWeights() && !kind.weightTangent();
         boolean gwInSmem = gwShared && p.weightNumel() > 0 && (long) p.weightNumel() * elem <= MAX_BLOCK_GW_BYTES;
         int blockGw = perWarp * warps;
         int blockGwSize = gwInSmem ? roundUp(p.weightNumel(), align) : 0;
         SmemLayout smem = new SmemLayout(perWarp, warps, x, dim1, y, dim2, gx, gxSize, gy, gySize, seg, segmentSize,
-                pairs, pairsSize, pairStride, weights, weightsSize, weightStride, blockGw, blockGwSize, elem);
+                pairs, pairsSize, pairStride, weights, weightsSize, weightStride, wrow, wrowSize, blockGw, blockGwSize, elem);
 
         int bytes = smem.totalBytes();
         if (bytes > target.maxSharedMemoryPerBlock()) {
@@ -120,7 +125,8 @@ public final class Planner {
         int gyVec = kind.accumulate() ? 1 : yVec;
         List<String> zeroFirst = gwShared && !kind.accumulate() ? List.of("gw") : List.of();
         return new Schedule(p, dtype, target, kind, kind.entryName(), dim1, dim2, dimOut, p.weightNumel(),
-                warp, warps, smem, xVec, yVec, gxVec, gyVec, gwInSmem, COPY_UNROLL,
+                warp, warps, smem, xVec, yVec, gxVec, gyVec,
+                stageW ? vecWidth(p.weightNumel(), 0, p.weightNumel(), vecMax) : 0, gwInSmem, COPY_UNROLL,
                 backward ? tuning.unrollBackwardChannels() : tuning.unrollForwardChannels(), segments, launch, zeroFirst);
     }
 

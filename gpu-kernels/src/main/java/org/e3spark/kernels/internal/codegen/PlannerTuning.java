@@ -10,11 +10,14 @@ package org.e3spark.kernels.internal.codegen;
  * @param unrollForwardChannels unroll the per-lane channel loops of forward kernels (the weight loads
  *     of all channel tiles then issue together instead of one latency per tile)
  * @param unrollBackwardChannels the same for backward kernels (costs registers there)
+ * @param stagedWeightRowBytes per-row weight vectors up to this size are staged in shared memory with
+ *     the x row (one latency per row instead of one per path); 0 never stages
+ * @param stageWeightsInBackward stage per-row weights in backward kernels too
  */
 public record PlannerTuning(int targetBytesPerWarp, int threadsPerBlock, boolean unrollForwardChannels,
-                            boolean unrollBackwardChannels) {
+                            boolean unrollBackwardChannels, int stagedWeightRowBytes, boolean stageWeightsInBackward) {
 
-    public static final PlannerTuning DEFAULT = new PlannerTuning(8 * 1024, 128, true, false);
+    public static final PlannerTuning DEFAULT = new PlannerTuning(8 * 1024, 128, true, false, 0, false);
 
     public PlannerTuning {
         if (targetBytesPerWarp < 1024) {

@@ -22,7 +22,7 @@ import org.e3spark.kernels.TPProblem;
 public record Schedule(TPProblem problem, DType dtype, GpuTarget target, KernelKind kind, String entryName,
                        int dim1, int dim2, int dimOut, int weightNumel,
                        int warpWidth, int warpsPerBlock, SmemLayout smem,
-                       int xRowVec, int yRowVec, int gxRowVec, int gyRowVec,
+                       int xRowVec, int yRowVec, int gxRowVec, int gyRowVec, int wRowVec,
                        boolean gwInSharedMemory, int copyUnroll, boolean unrollChannels, List<Segment> segments, LaunchConfig launch,
                        List<String> zeroFirst) {
 

@@ -12,12 +12,13 @@ package org.e3spark.kernels.internal.codegen;
  * @param segment staged output (forward) or output-gradient (backward) segment
  * @param pairs uvw scratch: per lane the CG-contracted x (x) y of one channel pair, {@code pairStride} apart
  * @param weights uvw backward scratch: a warp-square tile of W, rows {@code weightStride} apart
+ * @param wrow staged per-row weight vector (forward; backward when tuned so)
  * @param blockGw block-wide accumulator of a shared-weight gradient, after all warps' slices
  */
 public record SmemLayout(int perWarp, int warps,
                          int x, int xSize, int y, int ySize, int gx, int gxSize, int gy, int gySize,
                          int segment, int segmentSize, int pairs, int pairsSize, int pairStride,
-                         int weights, int weightsSize, int weightStride,
+                         int weights, int weightsSize, int weightStride, int wrow, int wrowSize,
                          int blockGw, int blockGwSize, int elementBytes) {
 
     /** Total dynamic shared memory of one block in bytes. */
