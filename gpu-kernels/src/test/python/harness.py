@@ -8,6 +8,7 @@ batch 50,000 with CUDA events (warm-up, median of >= 30, 3 rotating input sets).
 
 Usage: python3 harness.py [--only SUBSTR] [--no-time] [--time-only]
 """
+import gc
 import glob
 import json
 import math
@@ -275,6 +276,9 @@ def main():
                 line = f"ERR  {c.id:48s} {type(e).__name__}: {e}"
             print(line, flush=True)
             check_rows.append(line)
+        gc.collect()
+        torch.cuda.empty_cache()
+        cp.get_default_memory_pool().free_all_blocks()
         if do_time and "bench" in c.m:
             r = time_case(c)
             for kind in ("fwd", "bwd"):
