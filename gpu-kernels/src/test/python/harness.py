@@ -200,7 +200,7 @@ def passes(c, res):
     return ok
 
 
-def time_case(c, batch=TIME_BATCH, sets=3, reps=40):
+def time_case(c, batch=TIME_BATCH, sets=3, reps=60):
     elem = np.dtype(c.np_dtype).itemsize
     rng = cp.random.default_rng(1)
     mk = lambda *s: rng.standard_normal(s, dtype=c.np_dtype)

@@ -10,14 +10,15 @@ package org.e3spark.kernels.internal.codegen;
  * @param unrollForwardChannels unroll the per-lane channel loops of forward kernels (the weight loads
  *     of all channel tiles then issue together instead of one latency per tile)
  * @param unrollBackwardChannels the same for backward kernels (costs registers there)
- * @param stagedWeightRowBytes per-row weight vectors up to this size are staged in shared memory with
- *     the x row (one latency per row instead of one per path); 0 never stages
- * @param stageWeightsInBackward stage per-row weights in backward kernels too
+ * @param stagedWeightRowBytes backward kernels stage per-row weight vectors up to this size in shared
+ *     memory with the x row when some path spans {@link Planner#MIN_TILES_TO_STAGE_WEIGHTS} or more
+ *     channel tiles (its weight loads are otherwise one latency per tile); 0 never stages
+ * @param stageWeightsInForward stage in forward kernels too (measured: no gain, costs occupancy)
  */
 public record PlannerTuning(int targetBytesPerWarp, int threadsPerBlock, boolean unrollForwardChannels,
-                            boolean unrollBackwardChannels, int stagedWeightRowBytes, boolean stageWeightsInBackward) {
+                            boolean unrollBackwardChannels, int stagedWeightRowBytes, boolean stageWeightsInForward) {
 
-    public static final PlannerTuning DEFAULT = new PlannerTuning(8 * 1024, 128, true, false, 0, false);
+    public static final PlannerTuning DEFAULT = new PlannerTuning(8 * 1024, 128, true, false, 12 * 1024, false);
 
     public PlannerTuning {
         if (targetBytesPerWarp < 1024) {
