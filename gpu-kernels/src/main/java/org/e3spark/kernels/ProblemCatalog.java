@@ -70,4 +70,13 @@ public final class ProblemCatalog {
     public static TPProblem problem(String name) {
         return entry(name).problem().get();
     }
+
+    /** Every benchmark problem by name, in SPEC order. */
+    public static Map<String, TPProblem> benchmarks() {
+        Map<String, TPProblem> all = new LinkedHashMap<>();
+        for (String name : names()) {
+            all.put(name, problem(name));
+        }
+        return all;
+    }
 }

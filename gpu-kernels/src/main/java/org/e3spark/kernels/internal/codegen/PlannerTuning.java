@@ -1,0 +1,32 @@
+package org.e3spark.kernels.internal.codegen;
+
+/**
+ * The planner's tunable budgets. {@link #DEFAULT} is what measurements on an H100 favoured (see
+ * PERF-NOTES.md); other values exist for sweeps. Both only move performance, never results.
+ *
+ * @param targetBytesPerWarp shared memory a warp's slice should stay within (the output segment
+ *     shrinks to fit, never below the largest output block): smaller slices keep more warps resident
+ * @param threadsPerBlock block size; rows per block = threadsPerBlock / warp width
+ * @param unrollForwardChannels unroll the per-lane channel loops of forward kernels (the weight loads
+ *     of all channel tiles then issue together instead of one latency per tile)
+ * @param unrollBackwardChannels the same for backward kernels (costs registers there)
+ * @param stagedWeightRowBytes backward kernels stage per-row weight vectors up to this size in shared
+ *     memory with the x row when some path spans {@link Planner#MIN_TILES_TO_STAGE_WEIGHTS} or more
+ *     channel tiles (its weight loads are otherwise one latency per tile); 0 never stages
+ * @param stageWeightsInForward stage in forward kernels too (measured: no gain, costs occupancy)
+ */
+public record PlannerTuning(int targetBytesPerWarp, int threadsPerBlock, boolean unrollForwardChannels,
+                            boolean unrollBackwardChannels, int stagedWeightRowBytes, boolean stageWeightsInForward) {
+
+    public static final PlannerTuning DEFAULT = new PlannerTuning(8 * 1024, 128, true, false, 12 * 1024, false);
+
+    public PlannerTuning {
+        if (targetBytesPerWarp < 1024) {
+            throw new IllegalArgumentException("target bytes per warp must be >= 1024, got " + targetBytesPerWarp);
+        }
+        if (threadsPerBlock < 64 || threadsPerBlock > 1024 || threadsPerBlock % 64 != 0) {
+            throw new IllegalArgumentException("threads per block must be a multiple of 64 in 64..1024, got "
+                    + threadsPerBlock);
+        }
+    }
+}

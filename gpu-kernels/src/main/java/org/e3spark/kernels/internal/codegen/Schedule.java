@@ -1,0 +1,42 @@
+package org.e3spark.kernels.internal.codegen;
+
+import java.util.List;
+import org.e3spark.kernels.DType;
+import org.e3spark.kernels.TPProblem;
+
+/**
+ * Every number one generated kernel needs, decided by the {@link Planner}; the emitter only
+ * renders it. Row strides are the irreps dimensions; weights are per row ({@code weightNumel}
+ * apart) unless shared.
+ *
+ * @param problem the problem (for the header comment and dimensions)
+ * @param entryName the kernel's {@code extern "C"} name
+ * @param xRowVec vector width (elements) of the coalesced loads of whole x rows (likewise y; gx and gy
+ *     for the stores of backward's row gradients, 1 when accumulating)
+ * @param gwInSharedMemory shared-weight gradient accumulated per block in shared memory, then one
+ *     atomic per element per block (otherwise one global atomic per element per row)
+ * @param copyUnroll unroll factor of the warp-cooperative row copies (loads in flight per lane)
+ * @param unrollChannels unroll the per-lane channel loops of the paths fully
+ * @param zeroFirst buffers the caller must zero before the launch ("gw" for a shared-weight backward)
+ */
+public record Schedule(TPProblem problem, DType dtype, GpuTarget target, KernelKind kind, String entryName,
+                       int dim1, int dim2, int dimOut, int weightNumel,
+                       int warpWidth, int warpsPerBlock, SmemLayout smem,
+                       int xRowVec, int yRowVec, int gxRowVec, int gyRowVec, int wRowVec,
+                       boolean gwInSharedMemory, int copyUnroll, boolean unrollChannels, List<Segment> segments, LaunchConfig launch,
+                       List<String> zeroFirst) {
+
+    public Schedule {
+        segments = List.copyOf(segments);
+        zeroFirst = List.copyOf(zeroFirst);
+    }
+
+    public boolean sharedWeights() {
+        return problem.sharedWeights();
+    }
+
+    /** Every path in segment order. */
+    public List<PathPlan> paths() {
+        return segments.stream().flatMap(s -> s.paths().stream()).toList();
+    }
+}
