@@ -1,6 +1,6 @@
 #!/bin/bash
 # Staged as .gpu/cuda/run-gpu-tests.sh with lib/ (jcuda, driver-only jcuda-natives, slf4j, junit-platform-console-standalone 1.13.4), classes/ and test-classes/ beside it.
-# Runs the gpu-tagged tests of org.e3spark.kernels.internal; fails if any was skipped or aborted.
+# Runs the gpu-tagged tests of org.e3spark.kernels; fails if any was skipped or aborted.
 set -o pipefail
 cd "$(dirname "$0")/../.."
 OUTDIR=${OUT:-/tmp}
@@ -10,7 +10,7 @@ E3SPARK_REQUIRE_GPU=1 .gpu/jre/bin/java --enable-native-access=ALL-UNNAMED -Xss4
   -Djava.io.tmpdir=/tmp/e3spark-gpu-test -Dorg.slf4j.simpleLogger.defaultLogLevel=info \
   -cp '.gpu/cuda/lib/*:.gpu/cuda/classes:.gpu/cuda/test-classes' \
   org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree \
-  --select-package org.e3spark.kernels.internal --include-tag gpu --fail-if-no-tests 2>&1 | tee "$OUTDIR/gpu-tests.log"
+  --select-package org.e3spark.kernels --include-tag gpu --fail-if-no-tests 2>&1 | tee "$OUTDIR/gpu-tests.log"
 rc=$?
 ls /tmp/e3spark-gpu-test/e3spark-failed-kernels 2>/dev/null
 if ! grep -qE '\[ +0 tests skipped' "$OUTDIR/gpu-tests.log" || ! grep -qE '\[ +0 containers skipped' "$OUTDIR/gpu-tests.log" \

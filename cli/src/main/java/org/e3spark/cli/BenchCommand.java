@@ -22,11 +22,12 @@ final class BenchCommand implements Main.Command {
     @Override
     public String summary() {
         return "benchmark SPEC §9 problems: --problems a,b --backends cpu,cpu-reference --dtypes f32,f64 "
-                + "--directions forward,backward,double-backward --batch N --reference-batch N --repeat R";
+                + "--directions forward,backward,double-backward --batch N --reference-batch N --repeat R "
+                + "(--backends cuda: device-resident kernel timings, --compile-times true|false)";
     }
 
     @Override
-    public int run(Options options) {
+    public int run(Options options) throws Exception {
         List<String> problems = options.getList("problems", String.join(",", ProblemCatalog.names()));
         List<Backend> backends = options.getList("backends", "cpu,cpu-reference").stream().map(Choices::backend).toList();
         List<DType> dtypes = options.getList("dtypes", "f32,f64").stream().map(Choices::dtype).toList();
@@ -35,7 +36,15 @@ final class BenchCommand implements Main.Command {
         int batch = options.getInt("batch", 5_000);
         int referenceBatch = options.getInt("reference-batch", 100);
         int repeat = options.getInt("repeat", 5);
+        boolean compileTimes = Boolean.parseBoolean(options.get("compile-times", "true"));
         options.rejectUnknown();
+        if (backends.contains(Backend.CUDA)) {
+            if (backends.size() > 1) {
+                throw new IllegalArgumentException("--backends cuda times kernels on the device; bench CPU backends in a"
+                        + " separate run");
+            }
+            return new CudaBench(Math.max(repeat, 30)).run(problems, dtypes, directions, batch, compileTimes);
+        }
 
         System.out.printf("# e3spark bench: %d cores, %s %s, java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));

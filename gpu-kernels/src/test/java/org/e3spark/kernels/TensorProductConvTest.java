@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.e3spark.kernels.testing.Golden;
 import org.e3spark.kernels.testing.RandomData;
+import org.e3spark.kernels.testing.RandomProblems;
 import org.e3spark.kernels.testing.Tolerance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -190,7 +191,7 @@ class TensorProductConvTest {
     @Test
     void backwardAndDoubleBackwardMatchFiniteDifferencesOnASmallGraph() {
         Random rng = new Random(8);
-        TPProblem p = TensorProductPropertyTest.randomProblem(3, false, Layout.MUL_IR);
+        TPProblem p = RandomProblems.mixed(3, false, Layout.MUL_IR);
         ConvGraph graph = awkwardGraph(rng, 6, 14, 3);
         int n = graph.numNodes();
         int m = graph.numEdges();

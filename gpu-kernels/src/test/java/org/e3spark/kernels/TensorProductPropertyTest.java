@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.e3spark.kernels.testing.RandomData;
+import org.e3spark.kernels.testing.RandomProblems;
 import org.e3spark.kernels.testing.Tolerance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,62 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * path reaches, in2 multiplicity > 1, multiplicities > 32. Seeds are fixed and printed in names.
  */
 class TensorProductPropertyTest {
-
-    /** A random valid problem: random irreps, a random subset of the allowed paths, random modes. */
-    static TPProblem randomProblem(long seed, boolean shared, Layout layout) {
-        Random rng = new Random(seed);
-        Irreps in1 = randomIrreps(rng, 3, 40);
-        Irreps in2 = randomIrreps(rng, 2, 3);
-        List<MulIr> outBlocks = new ArrayList<>();
-        record Cand(int i, int j, Irrep ir) {
-        }
-        List<Cand> cands = new ArrayList<>();
-        for (int i = 0; i < in1.size(); i++) {
-            for (int j = 0; j < in2.size(); j++) {
-                Irrep a = in1.get(i).irrep();
-                Irrep b = in2.get(j).irrep();
-                for (int l = Math.abs(a.l() - b.l()); l <= a.l() + b.l(); l++) {
-                    cands.add(new Cand(i, j, new Irrep(l, a.parity() * b.parity())));
-                }
-            }
-        }
-        TPProblem.Builder builder;
-        List<Instruction> ins = new ArrayList<>();
-        for (Cand c : cands) {
-            if (rng.nextDouble() > 0.5) {
-                continue;
-            }
-            boolean uvu = rng.nextBoolean();
-            int mul = uvu ? in1.get(c.i()).mul() : 1 + rng.nextInt(5);
-            // sometimes reuse an existing output block so that paths add up
-            int target = -1;
-            for (int k = 0; k < outBlocks.size(); k++) {
-                if (outBlocks.get(k).irrep().equals(c.ir()) && outBlocks.get(k).mul() == mul && rng.nextBoolean()) {
-                    target = k;
-                }
-            }
-            if (target < 0) {
-                outBlocks.add(new MulIr(mul, c.ir()));
-                target = outBlocks.size() - 1;
-            }
-            boolean weighted = !uvu || rng.nextDouble() < 0.7;
-            ins.add(new Instruction(c.i(), c.j(), target, uvu ? ConnectionMode.UVU : ConnectionMode.UVW, weighted,
-                    0.5 + rng.nextDouble()));
-        }
-        outBlocks.add(new MulIr(2, new Irrep(1, 1))); // reached by no path: must stay zero
-        builder = TPProblem.builder(in1, in2, Irreps.of(outBlocks)).sharedWeights(shared).layout(layout);
-        ins.forEach(builder::instruction);
-        return builder.build();
-    }
-
-    private static Irreps randomIrreps(Random rng, int maxBlocks, int maxMul) {
-        List<MulIr> blocks = new ArrayList<>();
-        int n = 1 + rng.nextInt(maxBlocks);
-        for (int k = 0; k < n; k++) {
-            blocks.add(new MulIr(1 + rng.nextInt(maxMul), new Irrep(rng.nextInt(4), rng.nextBoolean() ? 1 : -1)));
-        }
-        return Irreps.of(blocks);
-    }
 
     static Stream<Arguments> problems() {
         List<Arguments> list = new ArrayList<>();
@@ -98,7 +43,7 @@ class TensorProductPropertyTest {
     @ParameterizedTest(name = "seed {0} shared={1} {2}")
     @MethodSource("problems")
     void fastBackendAgreesWithReferenceInEveryDirection(long seed, boolean shared, Layout layout) {
-        TPProblem p = randomProblem(seed, shared, layout);
+        TPProblem p = RandomProblems.mixed(seed, shared, layout);
         int batch = 207; // not a multiple of the chunk size: exercises the tail
         Random rng = new Random(seed * 31);
         Inputs in = Inputs.random(p, batch, rng);
@@ -124,7 +69,7 @@ class TensorProductPropertyTest {
     @ParameterizedTest(name = "seed {0} shared={1} {2}")
     @MethodSource("problems")
     void isEquivariantUnderRotationsAndParity(long seed, boolean shared, Layout layout) {
-        TPProblem p = randomProblem(seed, shared, layout);
+        TPProblem p = RandomProblems.mixed(seed, shared, layout);
         int batch = 3;
         Random rng = new Random(seed * 17);
         Inputs in = Inputs.random(p, batch, rng);
@@ -145,7 +90,7 @@ class TensorProductPropertyTest {
     @ParameterizedTest(name = "seed {0} shared={1} {2}")
     @MethodSource("problems")
     void backwardAndDoubleBackwardMatchFiniteDifferences(long seed, boolean shared, Layout layout) {
-        TPProblem p = randomProblem(seed, shared, layout);
+        TPProblem p = RandomProblems.mixed(seed, shared, layout);
         int batch = 4;
         Random rng = new Random(seed * 7);
         Inputs in = Inputs.random(p, batch, rng);
@@ -180,7 +125,7 @@ class TensorProductPropertyTest {
 
     @Test
     void eachInstructionReadsOnlyItsOwnWeightSlice() {
-        TPProblem p = randomProblem(9, false, Layout.MUL_IR);
+        TPProblem p = RandomProblems.mixed(9, false, Layout.MUL_IR);
         int batch = 2;
         Random rng = new Random(99);
         Inputs in = Inputs.random(p, batch, rng);
@@ -223,7 +168,7 @@ class TensorProductPropertyTest {
 
     @Test
     void unreachedOutputBlocksAreZero() {
-        TPProblem p = randomProblem(4, true, Layout.MUL_IR);
+        TPProblem p = RandomProblems.mixed(4, true, Layout.MUL_IR);
         int last = p.out().size() - 1; // the block no path reaches
         Random rng = new Random(4);
         Inputs in = Inputs.random(p, 5, rng);
@@ -239,7 +184,7 @@ class TensorProductPropertyTest {
 
     @Test
     void resultsDoNotDependOnTheNumberOfThreads() throws Exception {
-        TPProblem p = randomProblem(2, true, Layout.MUL_IR);
+        TPProblem p = RandomProblems.mixed(2, true, Layout.MUL_IR);
         int batch = 1000;
         Inputs in = Inputs.random(p, batch, new Random(2));
         try (TensorProduct tp = TensorProduct.create(p, Backend.CPU, DType.FLOAT64)) {

@@ -6,6 +6,7 @@ import org.e3spark.kernels.DType;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.TensorProduct;
 import org.e3spark.kernels.TensorProductConv;
+import org.e3spark.kernels.cuda.CudaTensorProduct;
 import org.e3spark.kernels.internal.cpu.CpuTensorProduct;
 import org.e3spark.kernels.internal.cpu.CpuTensorProductConv;
 
@@ -21,8 +22,7 @@ public final class TensorProductFactory {
         }
         return switch (backend) {
             case CPU, CPU_REFERENCE -> new CpuTensorProduct(problem, dtype, backend);
-            case CUDA -> throw new BackendUnavailableException(
-                    "Backend.CUDA is not available in this build: the CUDA tensor-product backend is not wired in yet");
+            case CUDA -> CudaTensorProduct.create(problem, dtype);
             case AUTO -> BackendSelection.autoFallback(problem, dtype);
         };
     }

@@ -1,0 +1,79 @@
+package org.e3spark.kernels.cuda;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.e3spark.kernels.internal.cache.KernelCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a process shares on the CUDA side: one {@link CudaDevice} per ordinal (opened on first use
+ * and kept for the life of the process, like the primary context it retains) and one compiler with
+ * its kernel cache. Devices of different architectures can be used side by side; each compiles
+ * kernels for its own {@code sm_XY}.
+ *
+ * <p>The default device is {@code -De3spark.cuda.device=N}, else {@code E3SPARK_CUDA_DEVICE}, else 0
+ * (Spark executors pass the GPU they were given). INFO is logged once per device and once for the
+ * compiler: device, architecture, NVRTC version and cache directory.
+ */
+public final class CudaRuntime {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CudaRuntime.class);
+    private static final Map<Integer, CudaDevice> DEVICES = new ConcurrentHashMap<>();
+    private static volatile CachingKernelCompiler compiler;
+
+    private CudaRuntime() {
+    }
+
+    /** The device of this ordinal, opened once; throws {@link CudaUnavailableException} without a GPU. */
+    public static CudaDevice device(int ordinal) {
+        int count = CudaDevice.count();
+        if (ordinal < 0 || ordinal >= count) {
+            throw new CudaUnavailableException("CUDA device " + ordinal + " does not exist: this machine has "
+                    + count + " device(s)");
+        }
+        return DEVICES.computeIfAbsent(ordinal, o -> {
+            CudaDevice d = CudaDevice.open(o);
+            LOG.info("CUDA device {}: {} ({}, {} SMs, {} MiB), driver {}", o, d.name(), d.arch().smName(),
+                    d.multiprocessorCount(), d.totalMemoryBytes() >> 20, CudaDevice.driverVersion());
+            return d;
+        });
+    }
+
+    /** The configured default device (see the class comment). */
+    public static CudaDevice defaultDevice() {
+        return device(defaultOrdinal());
+    }
+
+    static int defaultOrdinal() {
+        String configured = System.getProperty("e3spark.cuda.device", System.getenv("E3SPARK_CUDA_DEVICE"));
+        if (configured == null || configured.isBlank()) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(configured.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("e3spark.cuda.device / E3SPARK_CUDA_DEVICE must be a device ordinal, got '"
+                    + configured + "'");
+        }
+    }
+
+    /** The process-wide compiler: NVRTC found on this machine, the kernel cache in its default directory. */
+    public static CachingKernelCompiler compiler() {
+        CachingKernelCompiler c = compiler;
+        if (c == null) {
+            synchronized (CudaRuntime.class) {
+                c = compiler;
+                if (c == null) {
+                    Nvrtc nvrtc = Nvrtc.system();
+                    KernelCache cache = KernelCache.atDefaultDirectory();
+                    c = new CachingKernelCompiler(nvrtc, cache);
+                    LOG.info("NVRTC {} from {}; kernel cache {}", nvrtc.version(), nvrtc.libraryDescription(),
+                            cache.directory().map(Object::toString).orElse("in memory only"));
+                    compiler = c;
+                }
+            }
+        }
+        return c;
+    }
+}

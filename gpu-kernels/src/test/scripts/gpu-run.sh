@@ -1,0 +1,33 @@
+#!/bin/bash
+# Runs on the GPU machine from the repository root, staged by bin/stage-gpu-run:
+#   bash .gpu/run/gpu-run.sh tests   prewarm the kernel cache in parallel, then every gpu-tagged test
+#                                    (fails if any is skipped or aborted)
+#   bash .gpu/run/gpu-run.sh bench   the CUDA benchmark table (batch 50,000, both dtypes, all directions)
+#   bash .gpu/run/gpu-run.sh all     both
+set -o pipefail
+what=${1:-all}
+OUTDIR=${OUT:-/tmp}
+S=.gpu/run
+CP="$S/lib/*:$S/classes:$S/test-classes:$S/cli-classes"
+JAVA=(.gpu/jre/bin/java --enable-native-access=ALL-UNNAMED -Xss4m -Djava.io.tmpdir=/tmp/e3spark-gpu
+      -De3spark.golden.dir=$S/golden -Dorg.slf4j.simpleLogger.defaultLogLevel=info)
+mkdir -p /tmp/e3spark-gpu
+export E3SPARK_REQUIRE_GPU=1
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+rc=0
+if [ "$what" = tests ] || [ "$what" = all ]; then
+  "${JAVA[@]}" -cp "$CP" org.e3spark.kernels.cuda.KernelPrewarm 16 2>&1 | tee "$OUTDIR/prewarm.log" || rc=1
+  "${JAVA[@]}" -cp "$CP" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \
+    --details-theme=ascii --select-package org.e3spark.kernels --include-tag gpu --fail-if-no-tests \
+    2>&1 | tee "$OUTDIR/gpu-tests.log" | grep -vE "^\[main\] INFO|^$" | tail -60
+  trc=${PIPESTATUS[0]}
+  [ "$trc" = 0 ] || rc=$trc
+  if ! grep -qE '\[ +0 tests skipped' "$OUTDIR/gpu-tests.log" || ! grep -qE '\[ +0 tests aborted' "$OUTDIR/gpu-tests.log"; then
+    echo "FAIL: a GPU test was skipped or aborted on the GPU machine"; rc=3
+  fi
+fi
+if [ "$what" = bench ] || [ "$what" = all ]; then
+  "${JAVA[@]}" -Xmx40g -cp "$CP" org.e3spark.cli.Main bench --backends cuda --batch 50000 --dtypes f32,f64 \
+    --directions forward,backward,double-backward --repeat 30 2>&1 | tee "$OUTDIR/bench.log" | grep -v "INFO" || rc=1
+fi
+exit $rc
