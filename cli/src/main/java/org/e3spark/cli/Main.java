@@ -3,6 +3,7 @@ package org.e3spark.cli;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /** {@code bin/e3spark <command> [options]}: dispatches to one command class per verb. */
 public final class Main {
@@ -13,11 +14,15 @@ public final class Main {
         int run(Options options) throws Exception;
     }
 
-    private static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
-            "tp", new TpCommand(),
-            "bench", new BenchCommand(),
-            "graph", new GraphCommand(),
-            "graph-bench", new GraphBenchCommand()));
+    /**
+     * Commands are created on demand, so a command's dependencies (Arrow for graph, Spark for
+     * featurize) need to be on the classpath only when that command runs.
+     */
+    private static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.of(
+            "tp", () -> new TpCommand(),
+            "bench", () -> new BenchCommand(),
+            "graph", () -> new GraphCommand(),
+            "graph-bench", () -> new GraphBenchCommand()));
 
     private Main() {
     }
@@ -31,14 +36,14 @@ public final class Main {
             usage();
             return args.length == 0 ? 2 : 0;
         }
-        Command command = COMMANDS.get(args[0]);
-        if (command == null) {
+        Supplier<Command> factory = COMMANDS.get(args[0]);
+        if (factory == null) {
             System.err.println("e3spark: unknown command '" + args[0] + "'");
             usage();
             return 2;
         }
         try {
-            return command.run(Options.parse(Arrays.copyOfRange(args, 1, args.length)));
+            return factory.get().run(Options.parse(Arrays.copyOfRange(args, 1, args.length)));
         } catch (IllegalArgumentException e) {
             System.err.println("e3spark " + args[0] + ": " + e.getMessage());
             return 2;
@@ -51,7 +56,7 @@ public final class Main {
 
     private static void usage() {
         System.err.println("usage: bin/e3spark <command> [--option value ...]");
-        COMMANDS.forEach((name, c) -> System.err.printf("  %-11s %s%n", name, c.summary()));
+        COMMANDS.forEach((name, c) -> System.err.printf("  %-11s %s%n", name, c.get().summary()));
         System.err.println("  test        run the test suite (handled by the script)");
     }
 }
