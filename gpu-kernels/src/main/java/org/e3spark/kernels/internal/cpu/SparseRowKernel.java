@@ -9,29 +9,43 @@ import org.e3spark.kernels.TPProblem;
  * of their row in flat arrays, so the caller decides which x row, y row, weight row and output row
  * meet (for a convolution: the sender's features, the edge's attributes and weights, and the
  * receiver's output). Gradient rows sit at the same offsets as their operands' rows.
+ *
+ * <p>Why channel-major scratch: the work of a path is "for each CG nonzero, for each channel".
+ * Blocks are first copied component-major ([m][u], channels contiguous) into per-thread scratch,
+ * so the channel loops run over contiguous arrays with one multiply-add per element, which the JIT
+ * turns into SIMD; results are copied back into the layout's strides once per path.
  */
 final class SparseRowKernel {
 
     private final Path[] paths;
     private final SparseCg[] cg;
-    private final int scratchSize;
+    private final int maxChannels;
+    private final int maxComponents;
 
     SparseRowKernel(TPProblem p) {
         this.paths = Path.of(p);
         this.cg = new SparseCg[paths.length];
-        int scratch = 1;
+        int channels = 1;
+        int components = 1;
         for (int k = 0; k < paths.length; k++) {
             Path path = paths[k];
             cg[k] = SparseCg.of(path.l1(), path.l2(), path.lo(), path.coefficient());
-            scratch = Math.max(scratch, Math.max(path.d2(), path.d3()));
+            channels = Math.max(channels, Math.max(path.m1(), Math.max(path.m2(), path.mo())));
+            components = Math.max(components, Math.max(path.d1(), Math.max(path.d2(), path.d3())));
         }
-        this.scratchSize = scratch;
+        this.maxChannels = channels;
+        this.maxComponents = components;
     }
 
-    /** Per-thread scratch; allocate one per task, never per row. */
+    /** Per-thread scratch, component-major blocks; allocate one per task, never per row. */
     final class Scratch {
-        final double[] a = new double[scratchSize];
-        final double[] b = new double[scratchSize];
+        final double[] x = new double[maxComponents * maxChannels];    // x block [i][u]
+        final double[] y = new double[maxComponents * maxChannels];    // mixed y [j][u] (uvu)
+        final double[] g = new double[maxComponents * maxChannels];    // gradOut block [k][u or w]
+        final double[] acc = new double[maxComponents * maxChannels];  // out / gx block accumulator
+        final double[] acc2 = new double[maxComponents * maxChannels]; // gy-tilde accumulator [j][u]
+        final double[] t = new double[maxComponents];                  // one (u, v) pair's coupling [k]
+        final double[] gk = new double[maxComponents];                 // one (u, v) pair's W-mixed gradOut [k]
     }
 
     Scratch scratch() {
@@ -46,10 +60,13 @@ final class SparseRowKernel {
             if (p.empty() || (weightsAreTangent && !p.hasWeight())) {
                 continue;
             }
+            loadBlock(x, xr + p.x0(), p.m1(), p.xu(), p.d1(), p.xi(), s.x);
             if (p.mode() == ConnectionMode.UVU) {
-                forwardUvu(p, cg[k], x, xr, y, yr, w, wr, out, or, s.a);
+                forwardUvu(p, cg[k], y, yr, w, wr, s);
+                storeBlockAdd(s.acc, p.m1(), p.d3(), out, or + p.o0(), p.ow(), p.ok());
             } else {
-                forwardUvw(p, cg[k], x, xr, y, yr, w, wr, out, or, s.a);
+                forwardUvw(p, cg[k], y, yr, w, wr, s);
+                storeBlockAdd(s.acc, p.mo(), p.d3(), out, or + p.o0(), p.ow(), p.ok());
             }
         }
     }
@@ -65,152 +82,222 @@ final class SparseRowKernel {
             if (p.empty() || (weightsAreTangent && !p.hasWeight())) {
                 continue;
             }
+            loadBlock(x, xr + p.x0(), p.m1(), p.xu(), p.d1(), p.xi(), s.x);
             if (p.mode() == ConnectionMode.UVU) {
-                backwardUvu(p, cg[k], x, xr, y, yr, w, wr, g, gr, gx, gy, gw, gwr, s.a, s.b);
+                loadBlock(g, gr + p.o0(), p.m1(), p.ow(), p.d3(), p.ok(), s.g);
+                backwardUvu(p, cg[k], x, xr, y, yr, w, wr, gx, gy, gw, gwr, s);
             } else {
-                backwardUvw(p, cg[k], x, xr, y, yr, w, wr, g, gr, gx, gy, gw, gwr, s.a, s.b);
+                loadBlock(g, gr + p.o0(), p.mo(), p.ow(), p.d3(), p.ok(), s.g);
+                backwardUvw(p, cg[k], x, xr, y, yr, w, wr, gx, gy, gw, gwr, s);
             }
         }
     }
 
-    /** uvu: ytilde[j] = sum_v W[u,v] y[v,j], then out[u,k] += sum_nnz C x[u,i] ytilde[j]. */
-    private static void forwardUvu(Path p, SparseCg c, double[] x, int xr, double[] y, int yr,
-                                   double[] w, int wr, double[] out, int or, double[] ytilde) {
-        for (int u = 0; u < p.m1(); u++) {
-            mixInput2(p, y, yr, w, wr, u, ytilde);
-            int xb = xr + p.x0() + u * p.xu();
-            int ob = or + p.o0() + u * p.ow();
-            for (int t = 0; t < c.size(); t++) {
-                out[ob + c.k()[t] * p.ok()] += c.value()[t] * x[xb + c.i()[t] * p.xi()] * ytilde[c.j()[t]];
+    /** dst[c * channels + u] = src[base + u * channelStride + c * componentStride]. */
+    private static void loadBlock(double[] src, int base, int channels, int channelStride, int components,
+                                  int componentStride, double[] dst) {
+        for (int c = 0; c < components; c++) {
+            int from = base + c * componentStride;
+            int to = c * channels;
+            for (int u = 0; u < channels; u++) {
+                dst[to + u] = src[from + u * channelStride];
             }
         }
     }
 
-    /** ytilde[j] = sum_v W[u,v] y[v,j] (W = 1 for weightless paths). */
-    private static void mixInput2(Path p, double[] y, int yr, double[] w, int wr, int u, double[] ytilde) {
+    /** dst[base + u * channelStride + c * componentStride] += src[c * channels + u]. */
+    private static void storeBlockAdd(double[] src, int channels, int components, double[] dst, int base,
+                                      int channelStride, int componentStride) {
+        for (int c = 0; c < components; c++) {
+            int from = c * channels;
+            int to = base + c * componentStride;
+            for (int u = 0; u < channels; u++) {
+                dst[to + u * channelStride] += src[from + u];
+            }
+        }
+    }
+
+    /** s.y[j][u] = sum_v W[u,v] y[v,j] (W = 1 for weightless paths). */
+    private static void mixInput2(Path p, double[] y, int yr, double[] w, int wr, Scratch s) {
+        int m1 = p.m1();
+        int m2 = p.m2();
+        int wb = wr + p.w0();
         for (int j = 0; j < p.d2(); j++) {
-            ytilde[j] = 0;
-        }
-        for (int v = 0; v < p.m2(); v++) {
-            double wt = p.hasWeight() ? w[wr + p.w0() + u * p.m2() + v] : 1.0;
-            int yb = yr + p.y0() + v * p.yv();
-            for (int j = 0; j < p.d2(); j++) {
-                ytilde[j] += wt * y[yb + j * p.yj()];
+            int row = j * m1;
+            for (int u = 0; u < m1; u++) {
+                s.y[row + u] = 0;
             }
-        }
-    }
-
-    /** uvw: t[k] = sum_nnz C x[u,i] y[v,j] per (u, v), then out[w,k] += W[u,v,w] t[k]. */
-    private static void forwardUvw(Path p, SparseCg c, double[] x, int xr, double[] y, int yr,
-                                   double[] w, int wr, double[] out, int or, double[] t) {
-        for (int u = 0; u < p.m1(); u++) {
-            int xb = xr + p.x0() + u * p.xu();
-            for (int v = 0; v < p.m2(); v++) {
-                int yb = yr + p.y0() + v * p.yv();
-                couple(c, x, xb, p.xi(), y, yb, p.yj(), t, p.d3());
-                int wb = wr + p.w0() + (u * p.m2() + v) * p.mo();
-                for (int wo = 0; wo < p.mo(); wo++) {
-                    double wt = w[wb + wo];
-                    int ob = or + p.o0() + wo * p.ow();
-                    for (int k = 0; k < p.d3(); k++) {
-                        out[ob + k * p.ok()] += wt * t[k];
+            for (int v = 0; v < m2; v++) {
+                double yvj = y[yr + p.y0() + v * p.yv() + j * p.yj()];
+                if (p.hasWeight()) {
+                    for (int u = 0; u < m1; u++) {
+                        s.y[row + u] += w[wb + u * m2 + v] * yvj;
+                    }
+                } else {
+                    for (int u = 0; u < m1; u++) {
+                        s.y[row + u] += yvj;
                     }
                 }
             }
         }
     }
 
-    /** t[k] = sum over nonzeros of C x[i] y[j]. */
-    private static void couple(SparseCg c, double[] x, int xb, int xi, double[] y, int yb, int yj, double[] t, int d3) {
+    /** uvu: acc[k][u] = sum over nonzeros of C x[i][u] ytilde[j][u]. */
+    private static void forwardUvu(Path p, SparseCg c, double[] y, int yr, double[] w, int wr, Scratch s) {
+        int m1 = p.m1();
+        mixInput2(p, y, yr, w, wr, s);
+        java.util.Arrays.fill(s.acc, 0, p.d3() * m1, 0.0);
+        for (int t = 0; t < c.size(); t++) {
+            double cv = c.value()[t];
+            int a = c.k()[t] * m1;
+            int xi = c.i()[t] * m1;
+            int yj = c.j()[t] * m1;
+            for (int u = 0; u < m1; u++) {
+                s.acc[a + u] += cv * s.x[xi + u] * s.y[yj + u];
+            }
+        }
+    }
+
+    /** uvw: per (u, v) the coupling t[k] = sum C x[i][u] y[v,j], then acc[k][w] += W[u,v,w] t[k]. */
+    private static void forwardUvw(Path p, SparseCg c, double[] y, int yr, double[] w, int wr, Scratch s) {
+        int m1 = p.m1();
+        int mo = p.mo();
+        java.util.Arrays.fill(s.acc, 0, p.d3() * mo, 0.0);
+        for (int v = 0; v < p.m2(); v++) {
+            int yb = yr + p.y0() + v * p.yv();
+            for (int u = 0; u < m1; u++) {
+                couple(c, s.x, u, m1, y, yb, p.yj(), s.t, p.d3());
+                int wb = wr + p.w0() + (u * p.m2() + v) * mo;
+                for (int k = 0; k < p.d3(); k++) {
+                    double tk = s.t[k];
+                    if (tk == 0) {
+                        continue;
+                    }
+                    int a = k * mo;
+                    for (int wo = 0; wo < mo; wo++) {
+                        s.acc[a + wo] += w[wb + wo] * tk;
+                    }
+                }
+            }
+        }
+    }
+
+    /** t[k] = sum over nonzeros of C x[i][u] y[j] for one channel u of the staged x block. */
+    private static void couple(SparseCg c, double[] xs, int u, int m1, double[] y, int yb, int yj, double[] t, int d3) {
         for (int k = 0; k < d3; k++) {
             t[k] = 0;
         }
         for (int n = 0; n < c.size(); n++) {
-            t[c.k()[n]] += c.value()[n] * x[xb + c.i()[n] * xi] * y[yb + c.j()[n] * yj];
+            t[c.k()[n]] += c.value()[n] * xs[c.i()[n] * m1 + u] * y[yb + c.j()[n] * yj];
         }
     }
 
-    private static void backwardUvu(Path p, SparseCg c, double[] x, int xr, double[] y, int yr,
-                                    double[] w, int wr, double[] g, int gr,
-                                    double[] gx, double[] gy, double[] gw, int gwr, double[] ytilde, double[] gytilde) {
+    private static void backwardUvu(Path p, SparseCg c, double[] x, int xr, double[] y, int yr, double[] w, int wr,
+                                    double[] gx, double[] gy, double[] gw, int gwr, Scratch s) {
+        int m1 = p.m1();
+        int m2 = p.m2();
+        boolean wantGx = gx != null;
         boolean wantMix = gy != null || (gw != null && p.hasWeight());
-        for (int u = 0; u < p.m1(); u++) {
-            mixInput2(p, y, yr, w, wr, u, ytilde);
-            for (int j = 0; j < p.d2(); j++) {
-                gytilde[j] = 0;
-            }
-            int xb = xr + p.x0() + u * p.xu();
-            int gb = gr + p.o0() + u * p.ow();
-            for (int t = 0; t < c.size(); t++) {
-                double cg = c.value()[t] * g[gb + c.k()[t] * p.ok()];
-                if (gx != null) {
-                    gx[xb + c.i()[t] * p.xi()] += cg * ytilde[c.j()[t]];
+        mixInput2(p, y, yr, w, wr, s);
+        if (wantGx) {
+            java.util.Arrays.fill(s.acc, 0, p.d1() * m1, 0.0);
+        }
+        if (wantMix) {
+            java.util.Arrays.fill(s.acc2, 0, p.d2() * m1, 0.0);
+        }
+        for (int t = 0; t < c.size(); t++) {
+            double cv = c.value()[t];
+            int gk = c.k()[t] * m1;
+            int xi = c.i()[t] * m1;
+            int yj = c.j()[t] * m1;
+            if (wantGx) {
+                for (int u = 0; u < m1; u++) {
+                    s.acc[xi + u] += cv * s.y[yj + u] * s.g[gk + u];
                 }
-                gytilde[c.j()[t]] += cg * x[xb + c.i()[t] * p.xi()];
             }
-            if (!wantMix) {
-                continue;
+            if (wantMix) {
+                for (int u = 0; u < m1; u++) {
+                    s.acc2[yj + u] += cv * s.x[xi + u] * s.g[gk + u];
+                }
             }
-            // ytilde = sum_v W[u,v] y[v]: spread its gradient back to y and to W.
-            for (int v = 0; v < p.m2(); v++) {
-                int yb = yr + p.y0() + v * p.yv();
-                double wt = p.hasWeight() ? w[wr + p.w0() + u * p.m2() + v] : 1.0;
-                double dw = 0;
-                for (int j = 0; j < p.d2(); j++) {
-                    if (gy != null) {
-                        gy[yb + j * p.yj()] += wt * gytilde[j];
+        }
+        if (wantGx) {
+            storeBlockAdd(s.acc, m1, p.d1(), gx, xr + p.x0(), p.xu(), p.xi());
+        }
+        if (!wantMix) {
+            return;
+        }
+        // ytilde[j][u] = sum_v W[u,v] y[v,j]: spread its gradient (acc2) back to y and to W.
+        int wb = wr + p.w0();
+        for (int v = 0; v < m2; v++) {
+            int yb = yr + p.y0() + v * p.yv();
+            for (int j = 0; j < p.d2(); j++) {
+                int row = j * m1;
+                if (gy != null) {
+                    double sum = 0;
+                    if (p.hasWeight()) {
+                        for (int u = 0; u < m1; u++) {
+                            sum += w[wb + u * m2 + v] * s.acc2[row + u];
+                        }
+                    } else {
+                        for (int u = 0; u < m1; u++) {
+                            sum += s.acc2[row + u];
+                        }
                     }
-                    dw += y[yb + j * p.yj()] * gytilde[j];
+                    gy[yb + j * p.yj()] += sum;
                 }
                 if (gw != null && p.hasWeight()) {
-                    gw[gwr + p.w0() + u * p.m2() + v] += dw;
+                    double yvj = y[yb + j * p.yj()];
+                    int gwb = gwr + p.w0() + v;
+                    for (int u = 0; u < m1; u++) {
+                        gw[gwb + u * m2] += yvj * s.acc2[row + u];
+                    }
                 }
             }
         }
     }
 
-    private static void backwardUvw(Path p, SparseCg c, double[] x, int xr, double[] y, int yr,
-                                    double[] w, int wr, double[] g, int gr,
-                                    double[] gx, double[] gy, double[] gw, int gwr,
-                                    double[] t, double[] gMixed) {
-        for (int u = 0; u < p.m1(); u++) {
+    private static void backwardUvw(Path p, SparseCg c, double[] x, int xr, double[] y, int yr, double[] w, int wr,
+                                    double[] gx, double[] gy, double[] gw, int gwr, Scratch s) {
+        int m1 = p.m1();
+        int mo = p.mo();
+        for (int u = 0; u < m1; u++) {
             int xb = xr + p.x0() + u * p.xu();
             for (int v = 0; v < p.m2(); v++) {
                 int yb = yr + p.y0() + v * p.yv();
-                int wb = wr + p.w0() + (u * p.m2() + v) * p.mo();
+                int wb = wr + p.w0() + (u * p.m2() + v) * mo;
                 if (gx != null || gy != null) {
-                    // G[k] = sum_w W[u,v,w] g[w,k]
+                    // gk[k] = sum_w W[u,v,w] g[k][w]
                     for (int k = 0; k < p.d3(); k++) {
-                        gMixed[k] = 0;
-                    }
-                    for (int wo = 0; wo < p.mo(); wo++) {
-                        double wt = w[wb + wo];
-                        int gb = gr + p.o0() + wo * p.ow();
-                        for (int k = 0; k < p.d3(); k++) {
-                            gMixed[k] += wt * g[gb + k * p.ok()];
+                        double sum = 0;
+                        int a = k * mo;
+                        for (int wo = 0; wo < mo; wo++) {
+                            sum += w[wb + wo] * s.g[a + wo];
                         }
+                        s.gk[k] = sum;
                     }
                     for (int n = 0; n < c.size(); n++) {
-                        double cg = c.value()[n] * gMixed[c.k()[n]];
-                        int xIdx = xb + c.i()[n] * p.xi();
-                        int yIdx = yb + c.j()[n] * p.yj();
+                        double cg = c.value()[n] * s.gk[c.k()[n]];
                         if (gx != null) {
-                            gx[xIdx] += cg * y[yIdx];
+                            gx[xb + c.i()[n] * p.xi()] += cg * y[yb + c.j()[n] * p.yj()];
                         }
                         if (gy != null) {
-                            gy[yIdx] += cg * x[xIdx];
+                            gy[yb + c.j()[n] * p.yj()] += cg * s.x[c.i()[n] * m1 + u];
                         }
                     }
                 }
                 if (gw != null) {
-                    couple(c, x, xb, p.xi(), y, yb, p.yj(), t, p.d3());
-                    for (int wo = 0; wo < p.mo(); wo++) {
-                        int gb = gr + p.o0() + wo * p.ow();
-                        double dw = 0;
-                        for (int k = 0; k < p.d3(); k++) {
-                            dw += t[k] * g[gb + k * p.ok()];
+                    couple(c, s.x, u, m1, y, yb, p.yj(), s.t, p.d3());
+                    int gwb = gwr + p.w0() + (u * p.m2() + v) * mo;
+                    for (int k = 0; k < p.d3(); k++) {
+                        double tk = s.t[k];
+                        if (tk == 0) {
+                            continue;
                         }
-                        gw[gwr + p.w0() + (u * p.m2() + v) * p.mo() + wo] += dw;
+                        int a = k * mo;
+                        for (int wo = 0; wo < mo; wo++) {
+                            gw[gwb + wo] += tk * s.g[a + wo];
+                        }
                     }
                 }
             }
