@@ -253,6 +253,9 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             metrics.atoms().add(in.nodeCount());
             metrics.edges().add(in.edgeCount());
             metrics.batches().add(1);
+            if (featurizer.backend() == org.e3spark.kernels.Backend.CUDA) {
+                metrics.gpuBatches().add(1);
+            }
             long kernelMillis = featurizer.stats().kernelNanos() / 1_000_000;
             metrics.kernelMillis().add(kernelMillis - kernelMillisReported);
             kernelMillisReported = kernelMillis;
