@@ -13,11 +13,23 @@ public final class Main {
         int run(Options options) throws Exception;
     }
 
+    /** A command that parses its own arguments (the Spark jobs, whose options spark-submit users know). */
+    interface RawCommand extends Command {
+        int runRaw(String[] args) throws Exception;
+
+        @Override
+        default int run(Options options) {
+            throw new UnsupportedOperationException("raw command");
+        }
+    }
+
     private static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
             "tp", new TpCommand(),
             "bench", new BenchCommand(),
             "graph", new GraphCommand(),
-            "graph-bench", new GraphBenchCommand()));
+            "graph-bench", new GraphBenchCommand(),
+            "featurize", new FeaturizeCommand(false),
+            "featurize-bench", new FeaturizeCommand(true)));
 
     private Main() {
     }
@@ -38,7 +50,11 @@ public final class Main {
             return 2;
         }
         try {
-            return command.run(Options.parse(Arrays.copyOfRange(args, 1, args.length)));
+            String[] rest = Arrays.copyOfRange(args, 1, args.length);
+            if (command instanceof RawCommand raw) {
+                return raw.runRaw(rest);
+            }
+            return command.run(Options.parse(rest));
         } catch (IllegalArgumentException e) {
             System.err.println("e3spark " + args[0] + ": " + e.getMessage());
             return 2;
@@ -51,7 +67,7 @@ public final class Main {
 
     private static void usage() {
         System.err.println("usage: bin/e3spark <command> [--option value ...]");
-        COMMANDS.forEach((name, c) -> System.err.printf("  %-11s %s%n", name, c.summary()));
-        System.err.println("  test        run the test suite (handled by the script)");
+        COMMANDS.forEach((name, c) -> System.err.printf("  %-15s %s%n", name, c.summary()));
+        System.err.println("  test            run the test suite (handled by the script)");
     }
 }
