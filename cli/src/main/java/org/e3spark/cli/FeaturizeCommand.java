@@ -19,7 +19,7 @@ final class FeaturizeCommand implements Main.RawCommand {
 
     @Override
     public String summary() {
-        return bench ? "structures/s of the featurizer, library and Spark local[2], on a synthetic dataset: "
+        return bench ? "structures/s of the featurizer, the library alone and Spark local[2], on a synthetic dataset: "
                 + "[--structures 10000] [--min-atoms 20] [--max-atoms 200] [--seed S] [--dtype float32|float64]"
                 : "the Spark featurization job in local mode: [--input FILE|@sample] [--format parquet|extxyz|arrow] "
                 + "[--output DIR] [--output-format parquet|json] [--model CONF.json|MODEL.e3k] [--weights W.safetensors] "

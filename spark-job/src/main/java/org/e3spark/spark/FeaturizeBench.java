@@ -20,7 +20,7 @@ import org.e3spark.model.FeaturizerModel;
 
 /**
  * Featurization throughput on a seeded synthetic dataset ({@link SyntheticDataset}, structures
- * kept when their atom count is in [min, max]): the library alone on one thread (warm), then the
+ * kept when their atom count is in [min, max]): the library alone (one Featurizer, warm), then the
  * Spark job on the session's master (results to Spark's {@code noop} sink, so no output I/O).
  * Prints structures/s, atoms/s, edges, and the share of time inside the convolution kernels.
  * Asserts nothing. Options: --structures N (10000) --min-atoms 20 --max-atoms 200 --seed S (7)
@@ -114,7 +114,7 @@ public final class FeaturizeBench {
             long[] counts = runAll(f, model, data, budget);
             double secs = (System.nanoTime() - t0) / 1e9;
             double kernel = (f.stats().kernelNanos() - k0) / 1e9;
-            out.printf("library, one thread, %s %s: %d structures in %.1f s = %.1f structures/s, %.0f atoms/s; %d edges; "
+            out.printf("library (one Featurizer, no Spark), %s %s: %d structures in %.1f s = %.1f structures/s, %.0f atoms/s; %d edges; "
                             + "graphs %.1f s, kernels %.1f s = %.0f%% of the time%n", f.backend(), dtype, data.size(), secs,
                     data.size() / secs, counts[0] / secs, counts[1], counts[2] / 1e9, kernel, 100 * kernel / secs);
         }
