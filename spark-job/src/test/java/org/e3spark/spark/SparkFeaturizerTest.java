@@ -167,4 +167,23 @@ class SparkFeaturizerTest {
         assertTrue(printed.contains("| structures | featurized | skipped |"), printed);
         spark.conf().unset(E3SparkConf.ON_ERROR.key());
     }
+
+    @Test
+    void extxyzFramesThatAreNotStructuresGoToTheErrorsOutputAsJson(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("in.extxyz");
+        java.nio.file.Files.writeString(file, String.join("\n",
+                "2", "structure_id=41 Properties=species:S:1:pos:R:3 config_type=ok",
+                "H 0 0 0", "H 0.74 0 0",
+                "2", "structure_id=42 Properties=species:S:1:pos:R:3 config_type=bad",
+                "H 0 0 0", "H NaN 0 0", ""));
+        String output = dir.resolve("features").toString();
+        FeaturizeJob.Summary s = FeaturizeJob.featurize(spark, FeaturizeJob.Args.parse(new String[] {
+                "--input", file.toString(), "--output", output, "--output-format", "json", "--on-error", "skip"}));
+        assertEquals(1, s.metrics().structures());
+        assertEquals(1, s.driverSkipped());
+        assertEquals(41L, (Long) spark.read().json(output).first().getAs("structure_id"));
+        Row error = spark.read().json(output + "-errors").first();
+        assertTrue(error.getAs("error").toString().contains("non-finite position"), error.toString());
+        spark.conf().unset(E3SparkConf.ON_ERROR.key());
+    }
 }
