@@ -305,8 +305,25 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 return;
             }
             closed = true;
-            try (BufferAllocator a = allocator; Featurizer f = featurizer; ArrowGraphBatch b = arrow) {
-                // closed in reverse order: the batch, the featurizer, then the allocator (which checks for leaks)
+            // the Arrow batch, the featurizer, then the allocator (which throws if anything leaked)
+            RuntimeException failure = null;
+            for (AutoCloseable r : new AutoCloseable[] {arrow, featurizer, allocator}) {
+                if (r == null) {
+                    continue;
+                }
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    RuntimeException re = e instanceof RuntimeException x ? x : new IllegalStateException(e);
+                    if (failure == null) {
+                        failure = re;
+                    } else {
+                        failure.addSuppressed(re);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
             }
         }
     }
