@@ -186,4 +186,22 @@ class SparkFeaturizerTest {
         assertTrue(error.getAs("error").toString().contains("non-finite position"), error.toString());
         spark.conf().unset(E3SparkConf.ON_ERROR.key());
     }
+
+    @Test
+    void jobReadsParquetAndArrowIpcInputs(@TempDir Path dir) throws Exception {
+        String parquet = dir.resolve("in.parquet").toString();
+        StructureFrames.of(spark, sample, 2).write().parquet(parquet);
+        Path arrow = dir.resolve("in.arrow");
+        try (org.apache.arrow.memory.BufferAllocator a = new org.apache.arrow.memory.RootAllocator()) {
+            org.e3spark.arrow.ArrowIpc.writeFile(arrow, a, sample, 4);
+        }
+        for (String[] in : List.of(new String[] {parquet, "parquet"}, new String[] {arrow.toString(), "arrow"})) {
+            String output = dir.resolve("out-" + in[1]).toString();
+            FeaturizeJob.Summary s = FeaturizeJob.featurize(spark, FeaturizeJob.Args.parse(new String[] {
+                    "--input", in[0], "--output", output}));
+            assertEquals(in[1], s.format());
+            assertEquals(sample.size(), s.metrics().structures());
+            assertEquals(sample.size(), spark.read().parquet(output).count());
+        }
+    }
 }
