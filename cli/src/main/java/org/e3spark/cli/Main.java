@@ -14,6 +14,16 @@ public final class Main {
         int run(Options options) throws Exception;
     }
 
+    /** A command that parses its own arguments (the Spark jobs, whose options spark-submit users know). */
+    interface RawCommand extends Command {
+        int runRaw(String[] args) throws Exception;
+
+        @Override
+        default int run(Options options) {
+            throw new UnsupportedOperationException("raw command");
+        }
+    }
+
     /**
      * Commands are created on demand, so a command's dependencies (Arrow for graph, Spark for
      * featurize) need to be on the classpath only when that command runs.
@@ -22,7 +32,9 @@ public final class Main {
             "tp", () -> new TpCommand(),
             "bench", () -> new BenchCommand(),
             "graph", () -> new GraphCommand(),
-            "graph-bench", () -> new GraphBenchCommand()));
+            "graph-bench", () -> new GraphBenchCommand(),
+            "featurize", () -> new FeaturizeCommand(false),
+            "featurize-bench", () -> new FeaturizeCommand(true)));
 
     private Main() {
     }
@@ -43,7 +55,12 @@ public final class Main {
             return 2;
         }
         try {
-            return factory.get().run(Options.parse(Arrays.copyOfRange(args, 1, args.length)));
+            String[] rest = Arrays.copyOfRange(args, 1, args.length);
+            Command command = factory.get();
+            if (command instanceof RawCommand raw) {
+                return raw.runRaw(rest);
+            }
+            return command.run(Options.parse(rest));
         } catch (IllegalArgumentException e) {
             System.err.println("e3spark " + args[0] + ": " + e.getMessage());
             return 2;
@@ -56,7 +73,7 @@ public final class Main {
 
     private static void usage() {
         System.err.println("usage: bin/e3spark <command> [--option value ...]");
-        COMMANDS.forEach((name, c) -> System.err.printf("  %-11s %s%n", name, c.get().summary()));
-        System.err.println("  test        run the test suite (handled by the script)");
+        COMMANDS.forEach((name, c) -> System.err.printf("  %-15s %s%n", name, c.get().summary()));
+        System.err.println("  test            run the test suite (handled by the script)");
     }
 }

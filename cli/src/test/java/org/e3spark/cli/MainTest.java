@@ -74,4 +74,12 @@ class MainTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown command 'frobnicate'"), r.err());
     }
+
+    @Test
+    void featurizeWithoutSparksJarsSaysHowToRunIt() {
+        // The CLI's test classpath has no Spark (provided): the command must say so, not die on a missing class.
+        Result r = run("featurize", "--input", "@sample");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Spark's jars are not on the classpath") && r.err().contains("bin/e3spark"), r.err());
+    }
 }

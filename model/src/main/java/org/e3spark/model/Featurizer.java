@@ -1,0 +1,388 @@
+package org.e3spark.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.e3spark.data.Structure;
+import org.e3spark.graph.EdgeList;
+import org.e3spark.graph.GraphBatch;
+import org.e3spark.graph.RadiusGraph;
+import org.e3spark.kernels.Backend;
+import org.e3spark.kernels.ConvGraph;
+import org.e3spark.kernels.ConvMode;
+import org.e3spark.kernels.DType;
+import org.e3spark.kernels.Gradients;
+import org.e3spark.kernels.GradientsF32;
+import org.e3spark.kernels.ShNormalization;
+import org.e3spark.kernels.SphericalHarmonics;
+import org.e3spark.kernels.TensorProductConv;
+import org.e3spark.model.internal.ModelPlan;
+import org.e3spark.model.internal.RadialBasis;
+import org.e3spark.model.internal.RadialMlp;
+
+/**
+ * A {@link FeaturizerModel} ready to run on one {@link ComputeTarget}: an equivariant
+ * message-passing network in NequIP's shape.
+ * <pre>
+ *   h_0 = Linear(one-hot species)                                  (embedding, scalars)
+ *   per layer k:  u   = Linear_up(h_k)
+ *                 m_i = sum over edges e = (j -> i) of TP_uvu(u_j, Y(D_e), MLP_k(R(|D_e|))) / sqrt(avg_num_neighbors)
+ *                 h_k+1 = Gate(Linear_down(m)) (+ h_k when the irreps agree)
+ *   per atom:      invariants of h_L: 0e values, norms of l > 0 channels
+ *   per structure: sum and mean of the per-atom features; scalar = sum over atoms of Linear(h_L -> 1x0e)
+ *   forces:        -d scalar / d positions, by the tensor products' backward passes and the exact
+ *                  Jacobians of the spherical harmonics and radial basis
+ * </pre>
+ * The fused convolutions (one {@link TensorProductConv} per layer, created once here, where GPU
+ * kernels are generated and compiled) run in the chosen dtype on the chosen backend; the small
+ * dense stages run in float64 on the host. Not thread-safe: one per task; {@link #close()} frees
+ * the convolutions (closing twice is harmless, use after close throws).
+ */
+public final class Featurizer implements AutoCloseable {
+
+    /** Cumulative timings: inside convolution kernels, and creating (compiling) them. */
+    public record Stats(long kernelNanos, long compileNanos, long kernelCalls, long batches) {
+    }
+
+    private final FeaturizerModel model;
+    private final ModelPlan plan;
+    private final ComputeTarget target;
+    private final DType dtype;
+    private final List<TensorProductConv> convs = new ArrayList<>();
+    private final double[][][] mlpWeights;
+    private final RadialBasis radial;
+    private final double convScale;
+    private long kernelNanos;
+    private long compileNanos;
+    private long kernelCalls;
+    private long batches;
+    private boolean closed;
+
+    private Featurizer(FeaturizerModel model, ComputeTarget target, DType dtype, ConvMode mode) {
+        this.model = model;
+        this.plan = model.plan();
+        this.target = target;
+        this.dtype = dtype;
+        FeaturizerConfig c = model.config();
+        this.radial = new RadialBasis(c.edgeFeatures().bessel(), c.edgeFeatures().envelope());
+        this.convScale = 1.0 / Math.sqrt(c.avgNumNeighbors());
+        this.mlpWeights = new double[plan.layers().size()][][];
+        target.select();
+        long t0 = System.nanoTime();
+        try {
+            for (ModelPlan.LayerPlan lp : plan.layers()) {
+                convs.add(TensorProductConv.create(lp.conv(), target.backend(), dtype, mode));
+                RadialMlp mlp = lp.radial();
+                double[][] w = new double[mlp.layers()][];
+                for (int j = 0; j < mlp.layers(); j++) {
+                    w[j] = model.weight(lp.prefix() + "radial_mlp.layer" + j + ".weight");
+                }
+                mlpWeights[lp.index()] = w;
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        compileNanos = System.nanoTime() - t0;
+    }
+
+    /** Deterministic convolutions (bit-reproducible sums). */
+    public static Featurizer create(FeaturizerModel model, ComputeTarget target, DType dtype) {
+        return new Featurizer(model, target, dtype, ConvMode.DETERMINISTIC);
+    }
+
+    public static Featurizer create(FeaturizerModel model, ComputeTarget target, DType dtype, ConvMode mode) {
+        return new Featurizer(model, target, dtype, mode);
+    }
+
+    public FeaturizerModel model() {
+        return model;
+    }
+
+    public ComputeTarget target() {
+        return target;
+    }
+
+    /** The backend the convolutions actually run on (never AUTO). */
+    public Backend backend() {
+        checkOpen();
+        return convs.getFirst().backend();
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public Stats stats() {
+        return new Stats(kernelNanos, compileNanos, kernelCalls, batches);
+    }
+
+    /**
+     * Features of structures (convenience for library users and tests): checks species, builds
+     * radius graphs at the config's cutoff, packs one batch.
+     */
+    public FeaturizerResult featurize(List<Structure> structures, boolean forces) {
+        RadiusGraph rg = model.config().radiusGraph();
+        List<EdgeList> graphs = new ArrayList<>();
+        for (Structure s : structures) {
+            model.checkSpecies(s);
+            graphs.add(rg.build(s));
+        }
+        return featurize(BatchInput.of(GraphBatch.pack(structures, graphs, null)), forces);
+    }
+
+    /** Features of one packed batch; forces when asked. */
+    public FeaturizerResult featurize(BatchInput in, boolean forces) {
+        checkOpen();
+        FeaturizerConfig c = model.config();
+        int n = in.nodeCount();
+        int e = in.edgeCount();
+        int s = in.structureCount();
+        int lmax = c.lmax();
+        int shDim = SphericalHarmonics.dim(lmax);
+
+        // Embedding: one-hot species through o3.Linear.
+        int numSpecies = c.species().size();
+        double[] oneHot = new double[n * numSpecies];
+        int[] structureOf = new int[n];
+        for (int k = 0; k < s; k++) {
+            for (int i = in.nodeOffsets()[k]; i < in.nodeOffsets()[k + 1]; i++) {
+                structureOf[i] = k;
+                int idx = c.speciesIndex(in.numbers()[i]);
+                if (idx < 0) {
+                    throw new org.e3spark.data.InvalidStructureException("structure " + in.structureIds()[k]
+                            + ": atomic number " + in.numbers()[i] + " is not among the featurizer's species");
+                }
+                oneHot[i * numSpecies + idx] = 1.0;
+            }
+        }
+        double[] h = plan.embedding().forward(oneHot, n, model.weight("embedding.weight"));
+
+        // Edge inputs, shared by every layer.
+        double[] sh;
+        double[] shJacobian = null;
+        if (forces) {
+            SphericalHarmonics.WithJacobian wj = SphericalHarmonics.evaluateWithJacobian(lmax, in.vectors(), true,
+                    ShNormalization.COMPONENT);
+            sh = wj.values();
+            shJacobian = wj.jacobian();
+        } else {
+            sh = SphericalHarmonics.evaluate(lmax, in.vectors(), true, ShNormalization.COMPONENT);
+        }
+        double[] radialDerivative = forces ? new double[e * radial.count()] : null;
+        double[] rad = radial.evaluate(in.lengths(), radialDerivative);
+        ConvGraph graph = ConvGraph.of(in.senders(), in.receivers(), n);
+        float[] shF = dtype == DType.FLOAT32 ? toFloat(sh) : null;
+
+        int layers = plan.layers().size();
+        double[][] hIn = new double[layers][];
+        double[][] uCache = new double[layers][];
+        double[][] wCache = new double[layers][];
+        double[][] gateIn = new double[layers][];
+        RadialMlp.Cache[][] mlpCache = new RadialMlp.Cache[layers][1];
+        for (ModelPlan.LayerPlan lp : plan.layers()) {
+            int k = lp.index();
+            hIn[k] = h;
+            double[] u = lp.linearUp().forward(h, n, model.weight(lp.prefix() + "linear_up.weight"));
+            double[] w = lp.radial().forward(rad, e, mlpWeights[k], forces ? mlpCache[k] : null);
+            double[] m = convForward(k, u, sh, shF, w, graph);
+            for (int q = 0; q < m.length; q++) {
+                m[q] *= convScale;
+            }
+            double[] gi = lp.linearDown().forward(m, n, model.weight(lp.prefix() + "linear_down.weight"));
+            double[] g = lp.gate().forward(gi, n);
+            if (lp.residual()) {
+                for (int q = 0; q < g.length; q++) {
+                    g[q] += h[q];
+                }
+            }
+            if (forces) {
+                uCache[k] = u;
+                wCache[k] = w;
+                gateIn[k] = gi;
+            }
+            h = g;
+        }
+
+        // Readout.
+        int width = plan.atomFeatureWidth();
+        double[] atom = plan.invariants(h, n);
+        double[] perStructure = new double[s * 2 * width];
+        for (int i = 0; i < n; i++) {
+            int k = structureOf[i];
+            for (int q = 0; q < width; q++) {
+                perStructure[k * 2 * width + q] += atom[i * width + q];
+            }
+        }
+        for (int k = 0; k < s; k++) {
+            int atoms = in.nodeOffsets()[k + 1] - in.nodeOffsets()[k];
+            for (int q = 0; q < width; q++) {
+                perStructure[k * 2 * width + width + q] = perStructure[k * 2 * width + q] / atoms;
+            }
+        }
+        double[] readoutW = model.weight("readout.weight");
+        double[] atomEnergy = plan.readout().forward(h, n, readoutW);
+        double[] energies = new double[s];
+        for (int i = 0; i < n; i++) {
+            energies[structureOf[i]] += atomEnergy[i];
+        }
+
+        double[] forceValues = null;
+        if (forces) {
+            // d(sum of energies)/dh_L, then back through the layers.
+            double[] ones = new double[n];
+            java.util.Arrays.fill(ones, 1.0);
+            double[] gh = plan.readout().backward(ones, n, readoutW);
+            double[] gSh = new double[e * shDim];
+            double[] gRad = new double[e * radial.count()];
+            for (int k = layers - 1; k >= 0; k--) {
+                ModelPlan.LayerPlan lp = plan.layers().get(k);
+                double[] gGateIn = lp.gate().backward(gateIn[k], gh, n);
+                double[] gm = lp.linearDown().backward(gGateIn, n, model.weight(lp.prefix() + "linear_down.weight"));
+                for (int q = 0; q < gm.length; q++) {
+                    gm[q] *= convScale;
+                }
+                double[][] g = convBackward(k, uCache[k], sh, shF, wCache[k], graph, gm);
+                for (int q = 0; q < gSh.length; q++) {
+                    gSh[q] += g[1][q];
+                }
+                double[] gr = lp.radial().backward(mlpCache[k][0], g[2], mlpWeights[k]);
+                for (int q = 0; q < gRad.length; q++) {
+                    gRad[q] += gr[q];
+                }
+                double[] ghPrev = lp.linearUp().backward(g[0], n, model.weight(lp.prefix() + "linear_up.weight"));
+                if (lp.residual()) {
+                    for (int q = 0; q < ghPrev.length; q++) {
+                        ghPrev[q] += gh[q];
+                    }
+                }
+                gh = ghPrev;
+            }
+            forceValues = forcesFromEdgeGradients(in, gSh, shJacobian, gRad, radialDerivative, shDim);
+        }
+        batches++;
+        return new FeaturizerResult(in.structureIds().clone(), in.nodeOffsets().clone(), width, atom, perStructure,
+                energies, forceValues);
+    }
+
+    /** dE/dD per edge from the harmonics and radial gradients; D = x_sender - x_receiver (+ shift). */
+    private double[] forcesFromEdgeGradients(BatchInput in, double[] gSh, double[] shJacobian, double[] gRad,
+                                             double[] radialDerivative, int shDim) {
+        int n = in.nodeCount();
+        int e = in.edgeCount();
+        int nb = radial.count();
+        double[] grad = new double[3 * n];
+        double[] v = in.vectors();
+        double[] len = in.lengths();
+        for (int q = 0; q < e; q++) {
+            double gx = 0;
+            double gy = 0;
+            double gz = 0;
+            for (int k = 0; k < shDim; k++) {
+                double g = gSh[q * shDim + k];
+                int j = (q * shDim + k) * 3;
+                gx += g * shJacobian[j];
+                gy += g * shJacobian[j + 1];
+                gz += g * shJacobian[j + 2];
+            }
+            double gr = 0;
+            for (int b = 0; b < nb; b++) {
+                gr += gRad[q * nb + b] * radialDerivative[q * nb + b];
+            }
+            double r = len[q];
+            if (r > 0) {
+                gx += gr * v[3 * q] / r;
+                gy += gr * v[3 * q + 1] / r;
+                gz += gr * v[3 * q + 2] / r;
+            }
+            int snd = in.senders()[q];
+            int rcv = in.receivers()[q];
+            grad[3 * snd] += gx;
+            grad[3 * snd + 1] += gy;
+            grad[3 * snd + 2] += gz;
+            grad[3 * rcv] -= gx;
+            grad[3 * rcv + 1] -= gy;
+            grad[3 * rcv + 2] -= gz;
+        }
+        for (int i = 0; i < grad.length; i++) {
+            grad[i] = -grad[i];
+        }
+        return grad;
+    }
+
+    private double[] convForward(int k, double[] u, double[] sh, float[] shF, double[] w, ConvGraph graph) {
+        TensorProductConv conv = convs.get(k);
+        long t0 = System.nanoTime();
+        try {
+            if (dtype == DType.FLOAT64) {
+                return conv.forward(u, sh, w, graph);
+            }
+            return toDouble(conv.forward(toFloat(u), shF, toFloat(w), graph));
+        } finally {
+            kernelNanos += System.nanoTime() - t0;
+            kernelCalls++;
+        }
+    }
+
+    /** (dL/du, dL/dsh, dL/dw). */
+    private double[][] convBackward(int k, double[] u, double[] sh, float[] shF, double[] w, ConvGraph graph, double[] g) {
+        TensorProductConv conv = convs.get(k);
+        long t0 = System.nanoTime();
+        try {
+            if (dtype == DType.FLOAT64) {
+                Gradients r = conv.backward(u, sh, w, graph, g);
+                return new double[][] {r.x(), r.y(), r.w()};
+            }
+            GradientsF32 r = conv.backward(toFloat(u), shF, toFloat(w), graph, toFloat(g));
+            return new double[][] {toDouble(r.x()), toDouble(r.y()), toDouble(r.w())};
+        } finally {
+            kernelNanos += System.nanoTime() - t0;
+            kernelCalls++;
+        }
+    }
+
+    private static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("Featurizer is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException first = null;
+        for (TensorProductConv conv : convs) {
+            try {
+                conv.close();
+            } catch (RuntimeException ex) {
+                if (first == null) {
+                    first = ex;
+                } else {
+                    first.addSuppressed(ex);
+                }
+            }
+        }
+        convs.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}

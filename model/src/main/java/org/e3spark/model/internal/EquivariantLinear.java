@@ -1,0 +1,120 @@
+package org.e3spark.model.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.e3spark.kernels.Irreps;
+import org.e3spark.kernels.MulIr;
+
+/**
+ * e3nn's {@code o3.Linear(irreps_in, irreps_out)} without biases: channels mix within each irrep,
+ * never across irreps. Instructions are every (input block i, output block o) of equal irreps, in
+ * that loop order; weight block k is mul_in x mul_out, row-major, and the flat weight is their
+ * concatenation (e3nn's {@code Linear.weight}). Each output block is normalized by
+ * 1/sqrt(sum of mul_in over its instructions) ('element' path normalization); an output block no
+ * instruction reaches is zero. Index contract: {@code y[n, o, w, m] += c_o W_k[u, w] x[n, i, u, m]}
+ * (mul_ir layout). Stateless apart from the plan; weights are passed in.
+ */
+public final class EquivariantLinear {
+
+    private record Path(int inOffset, int outOffset, int mulIn, int mulOut, int dim, int weightOffset, double coef) {
+    }
+
+    private final Irreps in;
+    private final Irreps out;
+    private final List<Path> paths;
+    private final int weightNumel;
+
+    public EquivariantLinear(Irreps in, Irreps out) {
+        this.in = in;
+        this.out = out;
+        int[] fanIn = new int[out.size()];
+        for (int i = 0; i < in.size(); i++) {
+            for (int o = 0; o < out.size(); o++) {
+                if (in.get(i).irrep().equals(out.get(o).irrep())) {
+                    fanIn[o] += in.get(i).mul();
+                }
+            }
+        }
+        List<Path> ps = new ArrayList<>();
+        int w = 0;
+        for (int i = 0; i < in.size(); i++) {
+            for (int o = 0; o < out.size(); o++) {
+                MulIr a = in.get(i);
+                MulIr b = out.get(o);
+                if (a.irrep().equals(b.irrep())) {
+                    ps.add(new Path(in.offset(i), out.offset(o), a.mul(), b.mul(), a.irrep().dim(), w,
+                            fanIn[o] == 0 ? 0 : 1.0 / Math.sqrt(fanIn[o])));
+                    w += a.mul() * b.mul();
+                }
+            }
+        }
+        this.paths = List.copyOf(ps);
+        this.weightNumel = w;
+    }
+
+    public Irreps in() {
+        return in;
+    }
+
+    public Irreps out() {
+        return out;
+    }
+
+    public int weightNumel() {
+        return weightNumel;
+    }
+
+    /** y = Linear(x) for n rows. */
+    public double[] forward(double[] x, int n, double[] weight) {
+        int di = in.dim();
+        int dout = out.dim();
+        double[] y = new double[n * dout];
+        for (Path p : paths) {
+            int d = p.dim();
+            for (int r = 0; r < n; r++) {
+                int xb = r * di + p.inOffset();
+                int yb = r * dout + p.outOffset();
+                for (int u = 0; u < p.mulIn(); u++) {
+                    int wb = p.weightOffset() + u * p.mulOut();
+                    for (int v = 0; v < p.mulOut(); v++) {
+                        double c = p.coef() * weight[wb + v];
+                        if (c == 0) {
+                            continue;
+                        }
+                        for (int m = 0; m < d; m++) {
+                            y[yb + v * d + m] += c * x[xb + u * d + m];
+                        }
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /** dL/dx from dL/dy (the transpose). */
+    public double[] backward(double[] gy, int n, double[] weight) {
+        int di = in.dim();
+        int dout = out.dim();
+        double[] gx = new double[n * di];
+        for (Path p : paths) {
+            int d = p.dim();
+            for (int r = 0; r < n; r++) {
+                int xb = r * di + p.inOffset();
+                int yb = r * dout + p.outOffset();
+                for (int u = 0; u < p.mulIn(); u++) {
+                    int wb = p.weightOffset() + u * p.mulOut();
+                    for (int v = 0; v < p.mulOut(); v++) {
+                        double c = p.coef() * weight[wb + v];
+                        if (c == 0) {
+                            continue;
+                        }
+                        for (int m = 0; m < d; m++) {
+                            gx[xb + u * d + m] += c * gy[yb + v * d + m];
+                        }
+                    }
+                }
+            }
+        }
+        return gx;
+    }
+}

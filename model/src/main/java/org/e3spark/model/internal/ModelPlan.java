@@ -1,0 +1,167 @@
+package org.e3spark.model.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.e3spark.kernels.Irrep;
+import org.e3spark.kernels.Irreps;
+import org.e3spark.kernels.MulIr;
+import org.e3spark.kernels.TPProblem;
+import org.e3spark.kernels.TPProblems;
+import org.e3spark.model.FeaturizerConfig;
+
+/**
+ * Every shape of a featurizer, derived once from its config: the irreps after each stage, the
+ * tensor-product problem of each convolution, and the named weight tensors with their shapes in
+ * e3nn's layout. The layers compute; this class only decides.
+ *
+ * <pre>
+ *   embedding.weight                   [S*C]        o3.Linear(S x 0e -> embedding_irreps) on one-hot species
+ *   layers.{k}.linear_up.weight        [numel]      o3.Linear(h_k -> h_k)
+ *   layers.{k}.radial_mlp.layer{j}.weight [in, out] nn.FullyConnectedNet([radial, hidden..., conv weight_numel])
+ *   layers.{k}.linear_down.weight      [numel]      o3.Linear(conv out -> gate in)
+ *   readout.weight                     [numel]      o3.Linear(h_L -> 1x0e), summed per structure for energies/forces
+ * </pre>
+ */
+public final class ModelPlan {
+
+    /** A named weight tensor's shape and what it is. */
+    public record WeightSpec(String name, List<Integer> shape, String doc) {
+        public WeightSpec {
+            shape = List.copyOf(shape);
+        }
+
+        public int size() {
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    /** One interaction layer's stages. */
+    public record LayerPlan(int index, Irreps in, EquivariantLinear linearUp, TPProblem conv, RadialMlp radial,
+                            EquivariantLinear linearDown, Gate gate, boolean residual) {
+        public Irreps out() {
+            return gate.out();
+        }
+
+        public String prefix() {
+            return "layers." + index + ".";
+        }
+    }
+
+    private final FeaturizerConfig config;
+    private final EquivariantLinear embedding;
+    private final List<LayerPlan> layers;
+    private final EquivariantLinear readout;
+    private final List<WeightSpec> weights;
+
+    public ModelPlan(FeaturizerConfig config) {
+        this.config = config;
+        int numSpecies = config.species().size();
+        this.embedding = new EquivariantLinear(Irreps.parse(numSpecies + "x0e"), config.embeddingIrreps());
+        Irreps sh = config.shIrreps();
+        List<LayerPlan> ls = new ArrayList<>();
+        Irreps h = config.embeddingIrreps();
+        for (int k = 0; k < config.numLayers(); k++) {
+            Gate gate = new Gate(config.hiddenIrreps().get(k));
+            List<MulIr> filter = new ArrayList<>(gate.in().blocks());
+            TPProblem conv = TPProblems.channelwise(h, sh, Irreps.of(filter));
+            if (conv.instructions().isEmpty()) {
+                throw new IllegalArgumentException(config.name() + ": layer " + k + " couples " + h + " with " + sh
+                        + " into none of " + gate.in());
+            }
+            int[] mlp = new int[config.radialHidden().size() + 2];
+            mlp[0] = config.radialCount();
+            for (int j = 0; j < config.radialHidden().size(); j++) {
+                mlp[j + 1] = config.radialHidden().get(j);
+            }
+            mlp[mlp.length - 1] = conv.weightNumel();
+            LayerPlan lp = new LayerPlan(k, h, new EquivariantLinear(h, h), conv, new RadialMlp(mlp),
+                    new EquivariantLinear(conv.out(), gate.in()), gate, h.equals(gate.out()));
+            ls.add(lp);
+            h = gate.out();
+        }
+        this.layers = List.copyOf(ls);
+        this.readout = new EquivariantLinear(h, Irreps.parse("1x0e"));
+        List<WeightSpec> ws = new ArrayList<>();
+        ws.add(new WeightSpec("embedding.weight", List.of(embedding.weightNumel()),
+                "o3.Linear(" + embedding.in() + " -> " + embedding.out() + ") on one-hot species"));
+        for (LayerPlan lp : layers) {
+            ws.add(new WeightSpec(lp.prefix() + "linear_up.weight", List.of(lp.linearUp().weightNumel()),
+                    "o3.Linear(" + lp.in() + " -> " + lp.in() + ")"));
+            for (int j = 0; j < lp.radial().layers(); j++) {
+                ws.add(new WeightSpec(lp.prefix() + "radial_mlp.layer" + j + ".weight",
+                        List.of(lp.radial().fanIn(j), lp.radial().fanOut(j)), "nn.FullyConnectedNet layer " + j));
+            }
+            ws.add(new WeightSpec(lp.prefix() + "linear_down.weight", List.of(lp.linearDown().weightNumel()),
+                    "o3.Linear(" + lp.conv().out() + " -> " + lp.gate().in() + ")"));
+        }
+        ws.add(new WeightSpec("readout.weight", List.of(readout.weightNumel()), "o3.Linear(" + h + " -> 1x0e)"));
+        this.weights = List.copyOf(ws);
+    }
+
+    public FeaturizerConfig config() {
+        return config;
+    }
+
+    public EquivariantLinear embedding() {
+        return embedding;
+    }
+
+    public List<LayerPlan> layers() {
+        return layers;
+    }
+
+    public EquivariantLinear readout() {
+        return readout;
+    }
+
+    public List<WeightSpec> weights() {
+        return weights;
+    }
+
+    /** Irreps of the final node features. */
+    public Irreps finalIrreps() {
+        return readout.in();
+    }
+
+    /** Per-atom invariant features: every 0e value, then the norm of every channel of l > 0. */
+    public int atomFeatureWidth() {
+        int w = 0;
+        for (MulIr b : finalIrreps().blocks()) {
+            w += b.mul();
+        }
+        return w;
+    }
+
+    /** Writes the invariant features of n rows of final features. */
+    public double[] invariants(double[] h, int n) {
+        Irreps irreps = finalIrreps();
+        int d = irreps.dim();
+        int width = atomFeatureWidth();
+        double[] out = new double[n * width];
+        for (int r = 0; r < n; r++) {
+            int at = r * width;
+            for (int k = 0; k < irreps.size(); k++) {
+                MulIr b = irreps.get(k);
+                int off = r * d + irreps.offset(k);
+                int dim = b.irrep().dim();
+                for (int u = 0; u < b.mul(); u++) {
+                    if (b.l() == 0) {
+                        out[at++] = h[off + u];
+                    } else {
+                        double s = 0;
+                        for (int m = 0; m < dim; m++) {
+                            double v = h[off + u * dim + m];
+                            s += v * v;
+                        }
+                        out[at++] = Math.sqrt(s);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,117 @@
+package org.e3spark.model.internal;
+
+/**
+ * e3nn's {@code nn.FullyConnectedNet([radial, hidden..., out], act=silu)}: per layer
+ * {@code x @ W / sqrt(fan_in)} with W of shape (fan_in, fan_out) (e3nn's {@code layer{j}.weight}),
+ * the normalized SiLU between layers and none after the last. Maps each edge's radial basis values
+ * to the per-edge weights of its tensor product.
+ */
+public final class RadialMlp {
+
+    private final int[] sizes;
+
+    /** What backward needs: every layer's input (pre-activation for hidden layers). */
+    public record Cache(int rows, double[][] inputs, double[][] preActivations) {
+    }
+
+    public RadialMlp(int[] sizes) {
+        if (sizes.length < 2) {
+            throw new IllegalArgumentException("an MLP needs at least an input and an output size");
+        }
+        this.sizes = sizes.clone();
+    }
+
+    public int layers() {
+        return sizes.length - 1;
+    }
+
+    public int fanIn(int layer) {
+        return sizes[layer];
+    }
+
+    public int fanOut(int layer) {
+        return sizes[layer + 1];
+    }
+
+    public int outSize() {
+        return sizes[sizes.length - 1];
+    }
+
+    /** Output rows x outSize; fills {@code cacheOrNull} when backward will follow. */
+    public double[] forward(double[] x, int rows, double[][] weights, Cache[] cacheOrNull) {
+        double[][] inputs = new double[layers()][];
+        double[][] pre = new double[layers()][];
+        double[] h = x;
+        for (int k = 0; k < layers(); k++) {
+            int fi = sizes[k];
+            int fo = sizes[k + 1];
+            double scale = 1.0 / Math.sqrt(fi);
+            double[] w = weights[k];
+            double[] z = new double[rows * fo];
+            for (int r = 0; r < rows; r++) {
+                int hb = r * fi;
+                int zb = r * fo;
+                for (int i = 0; i < fi; i++) {
+                    double a = h[hb + i] * scale;
+                    if (a == 0) {
+                        continue;
+                    }
+                    int wb = i * fo;
+                    for (int o = 0; o < fo; o++) {
+                        z[zb + o] += a * w[wb + o];
+                    }
+                }
+            }
+            inputs[k] = h;
+            if (k < layers() - 1) {
+                pre[k] = z;
+                double[] act = new double[z.length];
+                for (int q = 0; q < z.length; q++) {
+                    act[q] = Activations.SILU_NORM * Activations.silu(z[q]);
+                }
+                h = act;
+            } else {
+                h = z;
+            }
+        }
+        if (cacheOrNull != null) {
+            cacheOrNull[0] = new Cache(rows, inputs, pre);
+        }
+        return h;
+    }
+
+    /** dL/dx from dL/dout. */
+    public double[] backward(Cache cache, double[] gOut, double[][] weights) {
+        int rows = cache.rows();
+        double[] g = gOut;
+        for (int k = layers() - 1; k >= 0; k--) {
+            int fi = sizes[k];
+            int fo = sizes[k + 1];
+            if (k < layers() - 1) {
+                double[] z = cache.preActivations()[k];
+                double[] gz = new double[g.length];
+                for (int q = 0; q < g.length; q++) {
+                    gz[q] = g[q] * Activations.SILU_NORM * Activations.siluDerivative(z[q]);
+                }
+                g = gz;
+            }
+            double scale = 1.0 / Math.sqrt(fi);
+            double[] w = weights[k];
+            double[] gin = new double[rows * fi];
+            for (int r = 0; r < rows; r++) {
+                int gb = r * fo;
+                int ib = r * fi;
+                for (int i = 0; i < fi; i++) {
+                    int wb = i * fo;
+                    double s = 0;
+                    for (int o = 0; o < fo; o++) {
+                        s += w[wb + o] * g[gb + o];
+                    }
+                    gin[ib + i] = s * scale;
+                }
+            }
+            g = gin;
+        }
+        return g;
+    }
+}

@@ -1,0 +1,58 @@
+package org.e3spark.spark;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import org.e3spark.model.FeaturizerModel;
+import org.e3spark.model.ModelIo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an executor JVM sets up once and its tasks share: decoded models (by fingerprint, from the
+ * broadcast Kryo bytes), the GPU slots that cap concurrent kernel tasks, and once-per-executor log
+ * lines (device, backend). Kernels themselves are compiled once per executor and architecture by
+ * the kernel library's memory and disk cache; tasks own only their streams and scratch.
+ */
+final class ExecutorState {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutorState.class);
+    private static final ConcurrentHashMap<String, FeaturizerModel> MODELS = new ConcurrentHashMap<>();
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+    private static volatile Semaphore gpuSlots;
+
+    private ExecutorState() {
+    }
+
+    static FeaturizerModel model(String fingerprint, byte[] bytes) {
+        return MODELS.computeIfAbsent(fingerprint, f -> {
+            FeaturizerModel m = ModelIo.fromBytes(bytes, "broadcast model " + f.substring(0, 12));
+            if (!m.fingerprint().equals(f)) {
+                throw new IllegalStateException("broadcast model's fingerprint changed in transit");
+            }
+            LOG.info("e3spark: model '{}' decoded on this executor ({}; fingerprint {})", m.config().name(), m.origin(),
+                    f.substring(0, 12));
+            return m;
+        });
+    }
+
+    /** The executor's GPU slots; the first caller's count wins (one setting per application). */
+    static Semaphore gpuSlots(int permits) {
+        Semaphore s = gpuSlots;
+        if (s == null) {
+            synchronized (ExecutorState.class) {
+                if (gpuSlots == null) {
+                    gpuSlots = new Semaphore(permits, true);
+                }
+                s = gpuSlots;
+            }
+        }
+        return s;
+    }
+
+    static void infoOnce(String key, String format, Object... args) {
+        if (LOGGED.add(key)) {
+            LOG.info(format, args);
+        }
+    }
+}
