@@ -30,13 +30,19 @@ public final class KernelPrewarm {
                     jobs.add(pool.submit(() -> CudaTensorProduct.precompile(p, d, device)));
                 }
             }
+            List<TPProblem> convProblems = CudaTensorProductConvGpuTest.problemsUsed();
+            for (TPProblem p : convProblems) {
+                for (DType d : DType.values()) {
+                    jobs.add(pool.submit(() -> CudaTensorProductConv.precompile(p, d, device)));
+                }
+            }
             for (Future<?> f : jobs) {
                 f.get();
             }
         } finally {
             pool.shutdown();
         }
-        System.out.printf("prewarm: %d problems x 2 dtypes x 3 kernel groups on %d threads in %.1f s; cache %s%n",
-                problems.size(), threads, (System.nanoTime() - t0) / 1e9, CudaRuntime.compiler().cache().stats());
+        System.out.printf("prewarm: %d problems + %d convolution problems x 2 dtypes x 3 kernel groups on %d threads in"
+                        + " %.1f s; cache %s%n", problems.size(), CudaTensorProductConvGpuTest.problemsUsed().size(), threads, (System.nanoTime() - t0) / 1e9, CudaRuntime.compiler().cache().stats());
     }
 }

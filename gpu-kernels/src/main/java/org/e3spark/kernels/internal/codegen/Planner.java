@@ -47,6 +47,17 @@ public final class Planner {
     }
 
     public static Schedule plan(TPProblem p, DType dtype, GpuTarget target, KernelKind kind, PlannerTuning tuning) {
+        return plan(p, dtype, target, kind, tuning, false);
+    }
+
+    /**
+     * As {@link #plan(TPProblem, DType, GpuTarget, KernelKind, PlannerTuning)}, for the convolution
+     * variant when {@code convolution} is true: the same shared-memory layout and paths, with the
+     * kernel walking work items of a graph's sorted edges ({@link ConvKernelAbi}); the caller zeroes
+     * and reduces outputs itself, so no zero-first list is recorded.
+     */
+    public static Schedule plan(TPProblem p, DType dtype, GpuTarget target, KernelKind kind, PlannerTuning tuning,
+                                boolean convolution) {
         int elem = dtype.bytes();
         int align = 16 / elem;
         int warp = target.warpWidth();
@@ -135,11 +146,13 @@ public final class Planner {
         int yVec = vecWidth(dim2, 0, dim2, vecMax);
         int gxVec = kind.accumulate() ? 1 : xVec;
         int gyVec = kind.accumulate() ? 1 : yVec;
-        List<String> zeroFirst = gwShared && !kind.accumulate() ? List.of("gw") : List.of();
-        return new Schedule(p, dtype, target, kind, kind.entryName(), dim1, dim2, dimOut, p.weightNumel(),
+        List<String> zeroFirst = gwShared && !kind.accumulate() && !convolution ? List.of("gw") : List.of();
+        String entry = convolution ? ConvKernelAbi.PREFIX + kind.entryName() : kind.entryName();
+        return new Schedule(p, dtype, target, kind, entry, dim1, dim2, dimOut, p.weightNumel(),
                 warp, warps, smem, xVec, yVec, gxVec, gyVec,
                 stageW ? vecWidth(p.weightNumel(), 0, p.weightNumel(), vecMax) : 0, gwInSmem, COPY_UNROLL,
-                backward ? tuning.unrollBackwardChannels() : tuning.unrollForwardChannels(), segments, launch, zeroFirst);
+                backward ? tuning.unrollBackwardChannels() : tuning.unrollForwardChannels(), segments, launch, zeroFirst,
+                convolution);
     }
 
     /** Cuts the output row into runs of whole blocks no longer than the budget, and assigns paths. */
