@@ -218,7 +218,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
         int gwRows = 0;
         if (deterministic() && gw != null && problem.sharedWeights() && problem.weightNumel() > 0
                 && !kind.weightTangent()) {
-            gwRows = k.plan().gridFor(side.itemCount()) * k.plan().rowsPerBlock();
+            gwRows = k.gridFor(side.itemCount()) * k.plan().rowsPerBlock();
             gwPartial = scratch.get(1, (long) gwRows * problem.weightNumel() * dtype.bytes());
             gwPartial.memsetZeroAsync(on);
         }

@@ -27,10 +27,16 @@ import org.e3spark.kernels.internal.codegen.PlannerTuning;
 final class TensorProductModule implements AutoCloseable {
 
     /** One loaded kernel: the function, its planned launch shape and which outputs to zero first. */
-    record Kernel(CudaFunction function, org.e3spark.kernels.internal.codegen.LaunchConfig plan, List<String> zeroFirst) {
+    record Kernel(CudaFunction function, org.e3spark.kernels.internal.codegen.LaunchConfig plan, List<String> zeroFirst,
+                  int unitsPerRow) {
+
+        /** The grid this kernel gets for {@code rows} batch rows (work items). */
+        int gridFor(long rows) {
+            return plan.gridFor(rows * unitsPerRow);
+        }
 
         void launch(CudaStream stream, long batch, Object... args) {
-            int grid = plan.gridFor(batch);
+            int grid = gridFor(batch);
             function.launch(LaunchConfig.linear(grid, plan.threadsPerBlock(), plan.dynamicSmemBytes()), stream, args);
         }
 
@@ -144,7 +150,7 @@ final class TensorProductModule implements AutoCloseable {
                 if (e.launch().dynamicSmemBytes() > device.maxSharedMemoryPerBlock()) {
                     f.setMaxDynamicSharedMemory(e.launch().dynamicSmemBytes());
                 }
-                loaded.put(e.kind(), new Kernel(f, e.launch(), e.zeroFirst()));
+                loaded.put(e.kind(), new Kernel(f, e.launch(), e.zeroFirst(), e.unitsPerRow()));
             }
             if (convolution && reduceRows == null) {
                 reduceRows = module.function(ConvKernelAbi.REDUCE_ROWS);

@@ -20,7 +20,8 @@ public final class KernelPrewarm {
     public static void main(String[] args) throws Exception {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
         CudaDevice device = CudaRuntime.defaultDevice();
-        List<TPProblem> problems = CudaTensorProductGpuTest.problemsUsed();
+        boolean convOnly = args.length > 1 && args[1].equals("conv");
+        List<TPProblem> problems = convOnly ? List.of() : CudaTensorProductGpuTest.problemsUsed();
         long t0 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {

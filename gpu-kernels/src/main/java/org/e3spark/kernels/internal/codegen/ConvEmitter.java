@@ -6,10 +6,11 @@ package org.e3spark.kernels.internal.codegen;
  * what changes is where rows come from and go to. A warp takes work items grid-stride; an item is
  * a run of sorted edges sharing one node.
  *
- * <p>Forward: for each output segment, the warp zeroes the staged segment, then for each edge of
- * the item stages the sender's x row and the edge's y row and adds the edge's message into the
- * segment; the segment is written once per item (stored, atomically added, or stored as a partial
- * row). Backward: the item's node is the sender, so its x row is staged once and its gx row is
+ * <p>Forward: a warp takes one output segment of one item: it zeroes the segment in shared memory,
+ * then for each edge of the item adds the edge's message into it, reading the sender's x row and
+ * the edge's y row from global memory (the warps of an item's other segments read the same rows,
+ * so they come from cache); the segment is written once per item (stored, atomically added, or
+ * stored as a partial row). Backward: the item's node is the sender, so its x row is staged once and its gx row is
  * accumulated in shared memory across the item's edges; gy and gW are written per edge.
  * Decides nothing: every number comes from the {@link Schedule}.
  */
@@ -20,34 +21,39 @@ final class ConvEmitter {
 
     static void forward(SourceWriter w, Schedule s) {
         KernelEmitter.scheduleComment(w, s);
-        w.comment("fused convolution: items of receiver-sorted edges; out rows zeroed by the caller");
+        int segments = s.segments().size();
+        w.comment("fused convolution: one warp per (work item of receiver-sorted edges, output segment); x and y read");
+        w.comment("from global memory; out rows zeroed by the caller");
         w.linef("extern \"C\" __global__ void __launch_bounds__(%d)", s.launch().threadsPerBlock());
         w.open(s.entryName() + "(const tp_real* __restrict__ x, const tp_real* __restrict__ y, "
                 + "const tp_real* __restrict__ w, tp_real* __restrict__ out, tp_real* __restrict__ partial, "
                 + "const int4* __restrict__ items, int nItems, const int* __restrict__ perm, "
                 + "const int* __restrict__ peer)");
         KernelEmitter.prologue(w, s);
-        itemLoop(w, s);
+        w.open(String.format("for (int unit = blockIdx.x * %d + warp; unit < nItems * %d; unit += gridDim.x * %d)",
+                s.warpsPerBlock(), segments, s.warpsPerBlock()));
+        w.linef("const int4 item = items[unit / %d];", segments);
+        w.linef("const int segment = unit %% %d;", segments);
         for (Segment seg : s.segments()) {
             w.blank();
             w.comment("segment " + seg.index() + ": output blocks " + seg.blocks() + ", row elements ["
                     + seg.rowStart() + ", " + (seg.rowStart() + seg.length()) + ")");
+            w.open("if (segment == " + seg.index() + ")");
             w.linef("for (int q = lane; q < %d; q += %d) sseg[q] = 0;", seg.length(), s.warpWidth());
             w.line("tp_warp_sync();");
             w.open("for (int t = item.y; t < item.z; ++t)");
             w.line("const long long e = perm[t];");
-            w.line("const long long sender = peer[t];");
-            KernelEmitter.copy(w, s, "sx", String.format("x + sender * %d", s.dim1()), s.dim1(), s.xRowVec(), false);
-            KernelEmitter.copy(w, s, "sy", String.format("y + e * %d", s.dim2()), s.dim2(), s.yRowVec(), false);
+            w.linef("const tp_real* const sx = x + (long long)peer[t] * %d;", s.dim1());
+            w.linef("const tp_real* const sy = y + e * %d;", s.dim2());
             edgeWeights(w, s);
-            w.line("tp_warp_sync();");
             for (PathPlan p : seg.paths()) {
                 PathEmitter.forward(w, s, p);
             }
-            w.line("tp_warp_sync();");
             w.close();
+            w.line("tp_warp_sync();");
             flush(w, s, "out", s.dimOut(), seg.rowStart(), seg.length(), "sseg", seg.vecWidth());
             w.line("tp_warp_sync();");
+            w.close();
         }
         w.close();
         w.close();

@@ -93,8 +93,12 @@ public final class KernelEmitter {
         w.linef("const int lane = threadIdx.x %% %d;", lanes);
         w.linef("const int warp = threadIdx.x / %d;", lanes);
         w.linef("tp_real* const slice = tp_smem + warp * %d;", m.perWarp());
-        w.linef("tp_real* const sx = slice + %d;", m.x());
-        w.linef("tp_real* const sy = slice + %d;", m.y());
+        if (m.xSize() > 0) {
+            w.linef("tp_real* const sx = slice + %d;", m.x());
+        }
+        if (m.ySize() > 0) {
+            w.linef("tp_real* const sy = slice + %d;", m.y());
+        }
         if (m.gxSize() > 0) {
             w.linef("tp_real* const sgx = slice + %d;", m.gx());
             w.linef("tp_real* const sgy = slice + %d;", m.gy());

@@ -47,7 +47,7 @@ public final class KernelGenerator {
         for (KernelKind kind : kinds) {
             Schedule s = Planner.plan(problem, dtype, target, kind, tuning, convolution);
             schedules.add(s);
-            entries.add(new GeneratedKernels.Entry(s.entryName(), kind, s.launch(), s.zeroFirst()));
+            entries.add(new GeneratedKernels.Entry(s.entryName(), kind, s.launch(), s.zeroFirst(), s.unitsPerRow()));
         }
         return new GeneratedKernels(KernelEmitter.render(schedules, target.dialect()), target, entries);
     }

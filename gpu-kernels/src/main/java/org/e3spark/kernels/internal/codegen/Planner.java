@@ -97,7 +97,13 @@ public final class Planner {
                 && maxTiles >= MIN_TILES_TO_STAGE_WEIGHTS
                 && (backward || tuning.stageWeightsInForward());
         int wrowSize = stageW ? roundUp(p.weightNumel(), align) : 0;
-        int fixed = roundUp(dim1, align) + roundUp(dim2, align) + pairsSize + weightsSize + wrowSize;
+        // The convolution forward reads x and y rows straight from global memory (cached): a warp
+        // walks many edges per output segment, and staging the sender's row once per edge and
+        // segment would move it through shared memory once per segment.
+        boolean stageInputs = !(convolution && !backward);
+        int xRegion = stageInputs ? roundUp(dim1, align) : 0;
+        int yRegion = stageInputs ? roundUp(dim2, align) : 0;
+        int fixed = xRegion + yRegion + pairsSize + weightsSize + wrowSize;
         if (backward) {
             fixed += roundUp(dim1, align) + roundUp(dim2, align);
         }
@@ -114,8 +120,8 @@ public final class Planner {
         }
 
         int x = 0;
-        int y = x + roundUp(dim1, align);
-        int gx = y + roundUp(dim2, align);
+        int y = x + xRegion;
+        int gx = y + yRegion;
         int gxSize = backward ? roundUp(dim1, align) : 0;
         int gy = gx + gxSize;
         int gySize = backward ? roundUp(dim2, align) : 0;
@@ -128,7 +134,7 @@ public final class Planner {
         boolean gwInSmem = gwShared && p.weightNumel() > 0 && (long) p.weightNumel() * elem <= MAX_BLOCK_GW_BYTES;
         int blockGw = perWarp * warps;
         int blockGwSize = gwInSmem ? roundUp(p.weightNumel(), align) : 0;
-        SmemLayout smem = new SmemLayout(perWarp, warps, x, dim1, y, dim2, gx, gxSize, gy, gySize, seg, segmentSize,
+        SmemLayout smem = new SmemLayout(perWarp, warps, x, stageInputs ? dim1 : 0, y, stageInputs ? dim2 : 0, gx, gxSize, gy, gySize, seg, segmentSize,
                 pairs, pairsSize, pairStride, weights, weightsSize, weightStride, wrow, wrowSize, blockGw, blockGwSize, elem);
 
         int bytes = smem.totalBytes();

@@ -37,6 +37,11 @@ public record Schedule(TPProblem problem, DType dtype, GpuTarget target, KernelK
         return problem.sharedWeights();
     }
 
+    /** Warp work units per row: one per output segment for the convolution forward, else 1. */
+    public int unitsPerRow() {
+        return convolution && !kind.backward() ? segments.size() : 1;
+    }
+
     /** Every path in segment order. */
     public List<PathPlan> paths() {
         return segments.stream().flatMap(s -> s.paths().stream()).toList();

@@ -79,7 +79,7 @@ class KernelGeneratorTest {
     }
 
     @Test
-    void convolutionVariantsAreDeterministicAndDifferFromTheTensorProductOnlyInRowAddressing() {
+    void convolutionVariantsAreDeterministicAndShareTheTensorProductsPlan() {
         for (TPProblem p : List.of(ProblemCatalog.benchmarks().get("nequip-water").withSharedWeights(true),
                 ProblemCatalog.benchmarks().get("mace-large"))) {
             for (DType dt : DType.values()) {
@@ -90,7 +90,13 @@ class KernelGeneratorTest {
                 GeneratedKernels tp = KernelGenerator.generate(p, dt, GpuTarget.H100);
                 for (KernelKind k : KernelKind.values()) {
                     assertEquals(ConvKernelAbi.PREFIX + k.entryName(), conv.entry(k).name());
-                    assertEquals(tp.entry(k).launch(), conv.entry(k).launch(), "same shared-memory plan");
+                    if (k.backward()) {
+                        assertEquals(tp.entry(k).launch(), conv.entry(k).launch(), "same shared-memory plan");
+                    } else {
+                        assertTrue(conv.entry(k).launch().dynamicSmemBytes() <= tp.entry(k).launch().dynamicSmemBytes(),
+                                "the convolution forward stages no input rows");
+                        assertTrue(conv.entry(k).unitsPerRow() >= 1);
+                    }
                     assertTrue(conv.source().contains("void __launch_bounds__(" + conv.entry(k).launch().threadsPerBlock()
                             + ")\n" + conv.entry(k).name() + "("));
                 }
