@@ -8,7 +8,9 @@ import java.util.function.IntUnaryOperator;
  * into {@code ceil(degree / chunk)} items of near-equal size. A node with one item owns its row
  * (slot -1); a node with several gives them consecutive slots and one reduction group. Computed
  * from the graph alone, so the items (and with them every summation order) are the same run after
- * run and for any edge order of the same graph.
+ * run and for any edge order of the same graph. Items are listed largest first (ties in node
+ * order): warps take them grid-stride, so the list order is a longest-first schedule and the last
+ * wave is made of the smallest items.
  *
  * @param items {@code (node, begin, end, slot)} per item, flattened
  * @param groups {@code (node, firstSlot, count, 0)} per node cut into several items, flattened
@@ -61,7 +63,22 @@ record ConvWorkList(int[] items, int[] groups, int slots) {
                 item++;
             }
         }
-        return new ConvWorkList(items, groups, slot);
+        return new ConvWorkList(largestFirst(items), groups, slot);
+    }
+
+    private static int[] largestFirst(int[] items) {
+        int n = items.length / 4;
+        Integer[] order = new Integer[n];
+        for (int k = 0; k < n; k++) {
+            order[k] = k;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Integer.compare(items[4 * b + 2] - items[4 * b + 1],
+                items[4 * a + 2] - items[4 * a + 1])); // stable: ties keep node order
+        int[] sorted = new int[items.length];
+        for (int k = 0; k < n; k++) {
+            System.arraycopy(items, 4 * order[k], sorted, 4 * k, 4);
+        }
+        return sorted;
     }
 
     private static int pieces(int degree, int chunk) {
@@ -69,9 +86,18 @@ record ConvWorkList(int[] items, int[] groups, int slots) {
     }
 
     /**
-     * Edges per item for a graph of this many edges on this many multiprocessors: small enough that
-     * there are about 128 items per multiprocessor (hubs never serialize, and warps finish together),
-     * at least 4 so that partial rows stay a small share of the traffic, at most 64.
+     * Edges per item of the receiver side (forward). Each forward item is split again per output
+     * segment, so there is parallelism enough with whole nodes; but every node cut into several
+     * items costs one partial output row per item (deterministic) or a row of atomics (atomic), as
+     * many bytes as the weights of dozens of edges. So only nodes of more than 64 edges are cut.
+     */
+    static final int RECEIVER_CHUNK = 64;
+
+    /**
+     * Edges per item of the sender side (backward), for a graph of this many edges on this many
+     * multiprocessors: small enough that there are about 128 items per multiprocessor (hubs never
+     * serialize, and warps finish together), at least 4 so that partial rows of x-gradients stay a
+     * small share of the traffic, at most 64.
      */
     static int chunkFor(long numEdges, int multiprocessors) {
         long perItem = (numEdges + 128L * multiprocessors - 1) / (128L * multiprocessors);

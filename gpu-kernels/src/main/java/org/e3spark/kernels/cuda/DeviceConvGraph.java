@@ -26,7 +26,7 @@ public final class DeviceConvGraph implements AutoCloseable {
     private final Side senders;
     private volatile boolean closed;
 
-    private DeviceConvGraph(ConvGraph graph, CudaDevice device, int chunk) {
+    private DeviceConvGraph(ConvGraph graph, CudaDevice device, int receiverChunk, int chunk) {
         this.graph = graph;
         this.device = device;
         this.chunk = chunk;
@@ -43,7 +43,7 @@ public final class DeviceConvGraph implements AutoCloseable {
                 outPerm[t] = graph.outEdge(t);
                 outPeer[t] = graph.receiver(outPerm[t]);
             }
-            this.receivers = side(ConvWorkList.build(graph.numNodes(), graph::inStart, chunk), inPerm, inPeer);
+            this.receivers = side(ConvWorkList.build(graph.numNodes(), graph::inStart, receiverChunk), inPerm, inPeer);
             this.senders = side(ConvWorkList.build(graph.numNodes(), graph::outStart, chunk), outPerm, outPeer);
         } catch (RuntimeException e) {
             try {
@@ -60,7 +60,8 @@ public final class DeviceConvGraph implements AutoCloseable {
         if (graph == null || device == null) {
             throw new IllegalArgumentException("graph and device must not be null");
         }
-        return new DeviceConvGraph(graph, device, ConvWorkList.chunkFor(graph.numEdges(), device.multiprocessorCount()));
+        return new DeviceConvGraph(graph, device, ConvWorkList.RECEIVER_CHUNK,
+                ConvWorkList.chunkFor(graph.numEdges(), device.multiprocessorCount()));
     }
 
     private Side side(ConvWorkList work, int[] perm, int[] peer) {
@@ -94,7 +95,7 @@ public final class DeviceConvGraph implements AutoCloseable {
         return graph.numEdges();
     }
 
-    /** Edges per work item at most. */
+    /** Edges per work item of the sender side (backward) at most; receiver items hold up to 64. */
     public int chunk() {
         return chunk;
     }

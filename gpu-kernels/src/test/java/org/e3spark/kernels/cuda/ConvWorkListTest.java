@@ -17,7 +17,12 @@ class ConvWorkListTest {
         ConvGraph graph = RandomGraphs.awkward(new Random(4), 23, 400, 1001);
         for (int chunk : new int[] {1, 4, 7, 64, 5000}) {
             ConvWorkList work = ConvWorkList.build(graph.numNodes(), graph::inStart, chunk);
-            int[] it = work.items();
+            int[] listed = work.items();
+            for (int k = 1; k < work.itemCount(); k++) {
+                assertTrue(listed[4 * k + 2] - listed[4 * k + 1] <= listed[4 * k - 2] - listed[4 * k - 3],
+                        "largest items first");
+            }
+            int[] it = byBegin(listed);
             int next = 0;
             int slot = 0;
             int group = 0;
@@ -47,6 +52,19 @@ class ConvWorkListTest {
             assertEquals(slot, work.slots());
             assertEquals(group, work.groupCount());
         }
+    }
+
+    private static int[] byBegin(int[] items) {
+        Integer[] order = new Integer[items.length / 4];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Integer.compare(items[4 * a + 1], items[4 * b + 1]));
+        int[] sorted = new int[items.length];
+        for (int k = 0; k < order.length; k++) {
+            System.arraycopy(items, 4 * order[k], sorted, 4 * k, 4);
+        }
+        return sorted;
     }
 
     @Test

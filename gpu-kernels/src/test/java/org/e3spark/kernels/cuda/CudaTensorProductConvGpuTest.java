@@ -237,7 +237,12 @@ class CudaTensorProductConvGpuTest {
                 }
                 float[] expected = conv.forward(RandomData.toFloat(download(x)), RandomData.toFloat(download(y)),
                         RandomData.toFloat(download(w)), graph);
-                assertArrayEquals(expected, RandomData.toFloat(download(out)), mode + ": device API = host API");
+                if (mode == ConvMode.DETERMINISTIC) {
+                    assertArrayEquals(expected, RandomData.toFloat(download(out)), "device API = host API, bit for bit");
+                } else {
+                    Tolerance.assertClose(RandomData.toDouble(expected), RandomData.toFloat(download(out)),
+                            Tolerance.FLOAT32_FORWARD, "atomic: device API = host API");
+                }
                 for (DeviceBuffer b : new DeviceBuffer[] {x, y, w, g, out, gx, gy, gw}) {
                     b.close();
                 }

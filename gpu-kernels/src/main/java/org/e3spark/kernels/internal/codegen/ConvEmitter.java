@@ -41,9 +41,8 @@ final class ConvEmitter {
             w.open("if (segment == " + seg.index() + ")");
             w.linef("for (int q = lane; q < %d; q += %d) sseg[q] = 0;", seg.length(), s.warpWidth());
             w.line("tp_warp_sync();");
-            w.open("for (int t = item.y; t < item.z; ++t)");
-            w.line("const long long e = perm[t];");
-            w.linef("const tp_real* const sx = x + (long long)peer[t] * %d;", s.dim1());
+            openEdgeLoop(w);
+            w.linef("const tp_real* const sx = x + (long long)other * %d;", s.dim1());
             w.linef("const tp_real* const sy = y + e * %d;", s.dim2());
             edgeWeights(w, s);
             for (PathPlan p : seg.paths()) {
@@ -83,9 +82,8 @@ final class ConvEmitter {
         itemLoop(w, s);
         KernelEmitter.copy(w, s, "sx", String.format("x + (long long)item.x * %d", s.dim1()), s.dim1(), s.xRowVec(), false);
         w.linef("for (int q = lane; q < %d; q += %d) sgx[q] = 0;", s.dim1(), s.warpWidth());
-        w.open("for (int t = item.y; t < item.z; ++t)");
-        w.line("const long long e = perm[t];");
-        w.line("const long long receiver = peer[t];");
+        openEdgeLoop(w);
+        w.line("const long long receiver = other;");
         KernelEmitter.copy(w, s, "sy", String.format("y + e * %d", s.dim2()), s.dim2(), s.yRowVec(), false);
         edgeWeights(w, s);
         if (!s.kind().weightTangent() && !s.sharedWeights()) {
@@ -153,6 +151,18 @@ final class ConvEmitter {
         w.close();
         w.line("dst[k] += acc;");
         w.close();
+        w.close();
+    }
+
+    /** The loop over the item's edges, the next edge's ids loaded one iteration ahead. */
+    private static void openEdgeLoop(SourceWriter w) {
+        w.line("int eNext = perm[item.y], otherNext = peer[item.y];");
+        w.open("for (int t = item.y; t < item.z; ++t)");
+        w.line("const long long e = eNext;");
+        w.line("const int other = otherNext;");
+        w.open("if (t + 1 < item.z)");
+        w.line("eNext = perm[t + 1];");
+        w.line("otherNext = peer[t + 1];");
         w.close();
     }
 
