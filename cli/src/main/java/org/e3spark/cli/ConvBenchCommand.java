@@ -56,7 +56,7 @@ final class ConvBenchCommand implements Main.Command {
     @Override
     public String summary() {
         return "benchmark the fused convolution conv-mace-large on the GPU: --problem mace-large --nodes 4000 --box 40"
-                + " --cutoff 6 --dtypes f32,f64 --modes atomic,deterministic --repeat 30 --bytes-per-warp 8192[,..]";
+                + " --cutoff 6 --dtypes f32,f64 --modes atomic,deterministic --repeat 30 --bytes-per-warp 0[,8192,..] (0: default)";
     }
 
     @Override
@@ -68,8 +68,8 @@ final class ConvBenchCommand implements Main.Command {
         List<DType> dtypes = options.getList("dtypes", "f32,f64").stream().map(Choices::dtype).toList();
         List<ConvMode> modes = options.getList("modes", "atomic,deterministic").stream()
                 .map(m -> ConvMode.valueOf(m.toUpperCase())).toList();
-        List<Integer> budgets = options.getList("bytes-per-warp", String.valueOf(PlannerTuning.DEFAULT.targetBytesPerWarp()))
-                .stream().map(Integer::parseInt).toList();
+        // 0 = the convolution default of the dtype (PlannerTuning.convolutionDefault)
+        List<Integer> budgets = options.getList("bytes-per-warp", "0").stream().map(Integer::parseInt).toList();
         int repeat = Math.max(5, options.getInt("repeat", 30));
         options.rejectUnknown();
 
@@ -82,14 +82,15 @@ final class ConvBenchCommand implements Main.Command {
                 device.name(), device.arch().smName(), device.multiprocessorCount(), CudaDevice.driverVersion(),
                 problemName, nodes, box, cutoff, graph.numEdges(), graph.maxInDegree(), (System.nanoTime() - t0) / 1e9);
         System.out.printf("# median of %d after 5 warm-up calls (CUDA events, device-resident operands, kernels warm);"
-                + " ratio = ms / OpenEquivariance atomic fp32 (%.2f fwd, %.2f bwd)%n", repeat, OEQ_FORWARD_MS, OEQ_BACKWARD_MS);
-        System.out.printf("%-5s %-13s %-9s %6s %10s %10s %9s %7s%n", "type", "mode", "direction", "B/warp", "median ms",
-                "p90 ms", "GB/s", "ratio");
+                + " vs OEQ = ms / OpenEquivariance atomic fp32 (%.2f fwd, %.2f bwd)%n", repeat, OEQ_FORWARD_MS, OEQ_BACKWARD_MS);
+        System.out.printf("%-5s %-13s %-9s %6s %10s %10s %9s %7s %9s%n", "type", "mode", "direction", "B/warp",
+                "median ms", "p90 ms", "GB/s", "vs OEQ", "vs atomic");
         for (DType dtype : dtypes) {
-            for (int budget : budgets) {
-                PlannerTuning tuning = new PlannerTuning(budget, PlannerTuning.DEFAULT.threadsPerBlock(),
-                        PlannerTuning.DEFAULT.unrollForwardChannels(), PlannerTuning.DEFAULT.unrollBackwardChannels(),
-                        PlannerTuning.DEFAULT.stagedWeightRowBytes(), PlannerTuning.DEFAULT.stageWeightsInForward());
+            for (int requested : budgets) {
+                PlannerTuning tuning = requested == 0 ? PlannerTuning.convolutionDefault(dtype)
+                        : PlannerTuning.convolutionDefault(dtype).withTargetBytesPerWarp(requested);
+                int budget = tuning.targetBytesPerWarp();
+                double[] atomicMs = new double[2];
                 for (ConvMode mode : modes) {
                     double[][] t = time(device, problem, dtype, mode, tuning, graph, repeat);
                     long[] bytes = minimumBytes(problem, graph, dtype);
@@ -97,9 +98,13 @@ final class ConvBenchCommand implements Main.Command {
                     double[] oeq = {OEQ_FORWARD_MS, OEQ_BACKWARD_MS};
                     for (int d = 0; d < 2; d++) {
                         double ms = median(t[d]);
-                        System.out.printf("%-5s %-13s %-9s %6d %10.3f %10.3f %9.0f %7.2f%n", Choices.name(dtype),
+                        if (mode == ConvMode.ATOMIC) {
+                            atomicMs[d] = ms;
+                        }
+                        System.out.printf("%-5s %-13s %-9s %6d %10.3f %10.3f %9.0f %7.2f %9s%n", Choices.name(dtype),
                                 mode.name().toLowerCase(), dirs[d], budget, ms, percentile(t[d], 0.9),
-                                bytes[d] / (ms / 1e3) / 1e9, ms / oeq[d]);
+                                bytes[d] / (ms / 1e3) / 1e9, ms / oeq[d],
+                                atomicMs[d] > 0 ? String.format("%.2f", ms / atomicMs[d]) : "-");
                     }
                 }
             }

@@ -77,7 +77,10 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
 
     /** On the given device; kernels are compiled for that device's architecture. */
     public static CudaTensorProductConv create(TPProblem problem, DType dtype, ConvMode mode, CudaDevice device) {
-        return create(problem, dtype, mode, device, PlannerTuning.DEFAULT);
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must not be null");
+        }
+        return create(problem, dtype, mode, device, PlannerTuning.convolutionDefault(dtype));
     }
 
     /** With explicit planner budgets (for sweeps); results do not depend on them. */
@@ -91,7 +94,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
 
     /** Compiles every convolution kernel of this problem and dtype into the kernel cache. */
     public static void precompile(TPProblem problem, DType dtype, CudaDevice device) {
-        TensorProductModule.precompile(problem, dtype, device, true, PlannerTuning.DEFAULT);
+        TensorProductModule.precompile(problem, dtype, device, true, PlannerTuning.convolutionDefault(dtype));
     }
 
     @Override

@@ -17,7 +17,9 @@ package org.e3spark.kernels.internal.codegen;
  * several items gives each a distinct {@code slot}: with {@code partial == nullptr} (atomic mode) the
  * item adds its row into the node's row with atomics; otherwise (deterministic mode) it stores its
  * row to {@code partial + slot * dim}, and {@code conv_reduce_rows} later adds the slots of each node
- * in slot order. One warp processes its items' edges in sorted order, so every sum has a fixed order.
+ * in slot order. A warp walks an item's edges in sorted order, so every sum has a fixed order. The
+ * forward gives each (item, output segment) its own warp: launch with
+ * {@code launch.gridFor(nItems * entry.unitsPerRow())}.
  *
  * <ul>
  *   <li>{@code conv_tp_forward(x, y, w, out, T* partial, const int4* items, int nItems,
