@@ -3,9 +3,19 @@
 #   bash .gpu/run/gpu-run.sh tests   prewarm the kernel cache in parallel, then every gpu-tagged test
 #                                    (fails if any is skipped or aborted)
 #   bash .gpu/run/gpu-run.sh bench   the CUDA benchmark table (batch 50,000, both dtypes, all directions)
-#   bash .gpu/run/gpu-run.sh all     both
+#   bash .gpu/run/gpu-run.sh conv    the fused-convolution benchmark (conv-mace-large); extra arguments
+#                                    after "conv" go to conv-bench (e.g. --bytes-per-warp 4096,8192)
+#   bash .gpu/run/gpu-run.sh all     tests and bench
+# Several may be named: "tests conv" runs the tests, then the convolution benchmark.
 set -o pipefail
-what=${1:-all}
+words=()
+conv_args=()
+seen_conv=0
+for a in "${@:-all}"; do
+  if [ $seen_conv = 1 ]; then conv_args+=("$a"); else words+=("$a"); fi
+  [ "$a" = conv ] && seen_conv=1
+done
+has() { for w in "${words[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 OUTDIR=${OUT:-/tmp}
 S=.gpu/run
 CP="$S/lib/*:$S/classes:$S/test-classes:$S/cli-classes"
@@ -16,7 +26,7 @@ export E3SPARK_REQUIRE_GPU=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 rc=0
 "${JAVA[@]}" -cp "$CP" org.e3spark.kernels.cuda.KernelPrewarm 16 2>&1 | tee "$OUTDIR/prewarm.log" | grep prewarm || rc=1
-if [ "$what" = tests ] || [ "$what" = all ]; then
+if has tests || has all; then
   "${JAVA[@]}" -cp "$CP" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \
     --details-theme=ascii --select-package org.e3spark.kernels --include-tag gpu --fail-if-no-tests \
     2>&1 | tee "$OUTDIR/gpu-tests.log" | grep -vE "^\[main\] INFO|^$" | tail -60
@@ -26,8 +36,12 @@ if [ "$what" = tests ] || [ "$what" = all ]; then
     echo "FAIL: a GPU test was skipped or aborted on the GPU machine"; rc=3
   fi
 fi
-if [ "$what" = bench ] || [ "$what" = all ]; then
+if has bench || has all; then
   "${JAVA[@]}" -Xmx40g -cp "$CP" org.e3spark.cli.Main bench --backends cuda --batch 50000 --dtypes f32,f64 \
     --directions forward,backward,double-backward --repeat 30 2>&1 | tee "$OUTDIR/bench.log" | grep -v "INFO" || rc=1
+fi
+if has conv; then
+  "${JAVA[@]}" -Xmx16g -cp "$CP" org.e3spark.cli.Main conv-bench "${conv_args[@]}" 2>&1 | tee "$OUTDIR/conv-bench.log" \
+    | grep -v "INFO" || rc=1
 fi
 exit $rc

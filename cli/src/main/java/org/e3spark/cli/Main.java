@@ -31,6 +31,7 @@ public final class Main {
     private static final Map<String, Supplier<Command>> COMMANDS = new TreeMap<>(Map.of(
             "tp", () -> new TpCommand(),
             "bench", () -> new BenchCommand(),
+            "conv-bench", () -> new ConvBenchCommand(),
             "graph", () -> new GraphCommand(),
             "graph-bench", () -> new GraphBenchCommand(),
             "featurize", () -> new FeaturizeCommand(false),

@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.e3spark.kernels.testing.Golden;
 import org.e3spark.kernels.testing.RandomData;
+import org.e3spark.kernels.testing.RandomGraphs;
 import org.e3spark.kernels.testing.RandomProblems;
 import org.e3spark.kernels.testing.Tolerance;
 import org.junit.jupiter.api.Test;
@@ -63,25 +64,8 @@ class TensorProductConvTest {
         }
     }
 
-    /** Random awkward graph: asymmetric, self loops, repeated edges, isolated nodes, one hub. */
     private static ConvGraph awkwardGraph(Random rng, int nodes, int edges, int hubEdges) {
-        int[] s = new int[edges + hubEdges];
-        int[] r = new int[edges + hubEdges];
-        int isolated = nodes - 1; // never touched
-        for (int e = 0; e < edges; e++) {
-            s[e] = rng.nextInt(nodes - 1);
-            r[e] = e % 7 == 0 ? s[e] : rng.nextInt(nodes - 1); // self loops
-            if (e % 11 == 0 && e > 0) { // repeated edge
-                s[e] = s[e - 1];
-                r[e] = r[e - 1];
-            }
-        }
-        for (int e = edges; e < edges + hubEdges; e++) {
-            s[e] = rng.nextInt(nodes - 1);
-            r[e] = 0; // the hub
-        }
-        assertTrue(Arrays.stream(r).noneMatch(v -> v == isolated));
-        return ConvGraph.of(s, r, nodes);
+        return RandomGraphs.awkward(rng, nodes, edges, hubEdges);
     }
 
     private static double[] gatherScatterForward(TPProblem p, ConvGraph graph, double[] x, double[] y, double[] w) {
@@ -165,27 +149,7 @@ class TensorProductConvTest {
     }
 
     private static int[] shuffleKeepingRepeatedPairsInOrder(ConvGraph graph, Random rng) {
-        int m = graph.numEdges();
-        Integer[] ids = new Integer[m];
-        for (int e = 0; e < m; e++) {
-            ids[e] = e;
-        }
-        List<Integer> list = new ArrayList<>(Arrays.asList(ids));
-        java.util.Collections.shuffle(list, rng);
-        // stable re-sort of each repeated (sender, receiver) pair group back to its original relative order
-        java.util.Map<Long, List<Integer>> groups = new java.util.HashMap<>();
-        for (int e = 0; e < m; e++) {
-            groups.computeIfAbsent(((long) graph.sender(e) << 32) | graph.receiver(e), k -> new ArrayList<>()).add(e);
-        }
-        java.util.Map<Long, Integer> used = new java.util.HashMap<>();
-        int[] perm = new int[m];
-        for (int k = 0; k < m; k++) {
-            int e = list.get(k);
-            long key = ((long) graph.sender(e) << 32) | graph.receiver(e);
-            int idx = used.merge(key, 1, Integer::sum) - 1;
-            perm[k] = groups.get(key).get(idx);
-        }
-        return perm;
+        return RandomGraphs.shuffleKeepingRepeatedPairsInOrder(graph, rng);
     }
 
     @Test

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Map;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.TPProblem;
+import org.e3spark.kernels.internal.codegen.ConvKernelAbi;
 import org.e3spark.kernels.internal.codegen.GeneratedKernels;
 import org.e3spark.kernels.internal.codegen.GpuTarget;
 import org.e3spark.kernels.internal.codegen.KernelGenerator;
 import org.e3spark.kernels.internal.codegen.KernelKind;
+import org.e3spark.kernels.internal.codegen.PlannerTuning;
 
 /**
  * The generated kernels of one problem and dtype, compiled for one device and loaded there:
@@ -18,15 +20,23 @@ import org.e3spark.kernels.internal.codegen.KernelKind;
  * <p>Kernels are compiled in three groups, each on first use: forward, backward, and the
  * accumulating variants double backward is composed of. Large problems produce tens of thousands
  * of lines per group, so an inference-only user never waits for the backward compile. Owns the
- * modules; functions are borrowed from them.
+ * modules; functions are borrowed from them. The same holds for the convolution variants
+ * ({@code convolution = true}, {@link ConvKernelAbi}), whose every group also carries the two
+ * ordered reduction kernels of deterministic mode.
  */
 final class TensorProductModule implements AutoCloseable {
 
     /** One loaded kernel: the function, its planned launch shape and which outputs to zero first. */
-    record Kernel(CudaFunction function, org.e3spark.kernels.internal.codegen.LaunchConfig plan, List<String> zeroFirst) {
+    record Kernel(CudaFunction function, org.e3spark.kernels.internal.codegen.LaunchConfig plan, List<String> zeroFirst,
+                  int unitsPerRow) {
+
+        /** The grid this kernel gets for {@code rows} batch rows (work items). */
+        int gridFor(long rows) {
+            return plan.gridFor(rows * unitsPerRow);
+        }
 
         void launch(CudaStream stream, long batch, Object... args) {
-            int grid = plan.gridFor(batch);
+            int grid = gridFor(batch);
             function.launch(LaunchConfig.linear(grid, plan.threadsPerBlock(), plan.dynamicSmemBytes()), stream, args);
         }
 
@@ -64,15 +74,25 @@ final class TensorProductModule implements AutoCloseable {
     private final TPProblem problem;
     private final DType dtype;
     private final CudaDevice device;
+    private final boolean convolution;
+    private final PlannerTuning tuning;
+    private CudaFunction reduceRows;
+    private CudaFunction reduceAll;
     private final List<CudaModule> modules = new ArrayList<>();
     private final Map<KernelKind, Kernel> kernels = new EnumMap<>(KernelKind.class);
     private final Map<Group, String> sources = new EnumMap<>(Group.class);
     private boolean closed;
 
     TensorProductModule(TPProblem problem, DType dtype, CudaDevice device) {
+        this(problem, dtype, device, false, PlannerTuning.DEFAULT);
+    }
+
+    TensorProductModule(TPProblem problem, DType dtype, CudaDevice device, boolean convolution, PlannerTuning tuning) {
         this.problem = problem;
         this.dtype = dtype;
         this.device = device;
+        this.convolution = convolution;
+        this.tuning = tuning;
         load(Group.FORWARD); // fail at creation, not at the first call, if the GPU or compiler is unusable
     }
 
@@ -96,21 +116,33 @@ final class TensorProductModule implements AutoCloseable {
      * executor at start-up, a test run) warm the cache, possibly from several threads at once.
      */
     static void precompile(TPProblem problem, DType dtype, CudaDevice device) {
+        precompile(problem, dtype, device, false, PlannerTuning.DEFAULT);
+    }
+
+    static void precompile(TPProblem problem, DType dtype, CudaDevice device, boolean convolution, PlannerTuning tuning) {
         for (Group group : Group.values()) {
-            GeneratedKernels generated = KernelGenerator.generate(problem, dtype, targetOf(device), group.kinds);
-            CudaRuntime.compiler().cubin(generated.source(), programName(problem, dtype, group), device.arch(), OPTIONS);
+            GeneratedKernels generated = generate(problem, dtype, device, group, convolution, tuning);
+            CudaRuntime.compiler().cubin(generated.source(), programName(problem, dtype, group, convolution), device.arch(),
+                    OPTIONS);
         }
     }
 
-    private static String programName(TPProblem problem, DType dtype, Group group) {
-        return "e3spark_" + group.name().toLowerCase() + "_" + Integer.toHexString(problem.describe().hashCode()) + "_"
+    private static GeneratedKernels generate(TPProblem problem, DType dtype, CudaDevice device, Group group,
+                                             boolean convolution, PlannerTuning tuning) {
+        return convolution
+                ? KernelGenerator.generateConv(problem, dtype, targetOf(device), group.kinds, tuning)
+                : KernelGenerator.generate(problem, dtype, targetOf(device), group.kinds, tuning);
+    }
+
+    private static String programName(TPProblem problem, DType dtype, Group group, boolean convolution) {
+        return "e3spark_" + (convolution ? "conv_" : "") + group.name().toLowerCase() + "_" + Integer.toHexString(problem.describe().hashCode()) + "_"
                 + dtype.name().toLowerCase() + ".cu";
     }
 
     private void load(Group group) {
-        GeneratedKernels generated = KernelGenerator.generate(problem, dtype, targetOf(device), group.kinds);
-        CudaModule module = CudaRuntime.compiler().load(device, generated.source(), programName(problem, dtype, group),
-                OPTIONS);
+        GeneratedKernels generated = generate(problem, dtype, device, group, convolution, tuning);
+        CudaModule module = CudaRuntime.compiler().load(device, generated.source(),
+                programName(problem, dtype, group, convolution), OPTIONS);
         try {
             Map<KernelKind, Kernel> loaded = new EnumMap<>(KernelKind.class);
             for (GeneratedKernels.Entry e : generated.entries()) {
@@ -118,7 +150,11 @@ final class TensorProductModule implements AutoCloseable {
                 if (e.launch().dynamicSmemBytes() > device.maxSharedMemoryPerBlock()) {
                     f.setMaxDynamicSharedMemory(e.launch().dynamicSmemBytes());
                 }
-                loaded.put(e.kind(), new Kernel(f, e.launch(), e.zeroFirst()));
+                loaded.put(e.kind(), new Kernel(f, e.launch(), e.zeroFirst(), e.unitsPerRow()));
+            }
+            if (convolution && reduceRows == null) {
+                reduceRows = module.function(ConvKernelAbi.REDUCE_ROWS);
+                reduceAll = module.function(ConvKernelAbi.REDUCE_ALL);
             }
             kernels.putAll(loaded);
             modules.add(module);
@@ -126,6 +162,27 @@ final class TensorProductModule implements AutoCloseable {
         } catch (RuntimeException e) {
             module.close();
             throw e;
+        }
+    }
+
+    /** The ordered reduction of partial rows per node (convolution modules only). */
+    synchronized CudaFunction reduceRows() {
+        requireConvolution();
+        return reduceRows;
+    }
+
+    /** The ordered reduction of all partial rows into one (convolution modules only). */
+    synchronized CudaFunction reduceAll() {
+        requireConvolution();
+        return reduceAll;
+    }
+
+    private void requireConvolution() {
+        if (closed) {
+            throw new IllegalStateException("kernels of " + problem + " are closed");
+        }
+        if (!convolution) {
+            throw new IllegalStateException("not a convolution module");
         }
     }
 

@@ -118,6 +118,10 @@ public abstract class TensorProductConvBase implements TensorProductConv {
         closed = true;
     }
 
+    protected final boolean isClosed() {
+        return closed;
+    }
+
     private void check(DType called, String op, ConvGraph graph) {
         if (closed) {
             throw new IllegalStateException(op + " on a closed " + backend() + " convolution for " + problem);

@@ -7,6 +7,7 @@ import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.TensorProduct;
 import org.e3spark.kernels.TensorProductConv;
 import org.e3spark.kernels.cuda.CudaTensorProduct;
+import org.e3spark.kernels.cuda.CudaTensorProductConv;
 import org.e3spark.kernels.internal.cpu.CpuTensorProduct;
 import org.e3spark.kernels.internal.cpu.CpuTensorProductConv;
 
@@ -33,8 +34,7 @@ public final class TensorProductFactory {
         }
         return switch (backend) {
             case CPU, CPU_REFERENCE -> new CpuTensorProductConv(problem, dtype, mode, backend);
-            case CUDA -> throw new BackendUnavailableException(
-                    "Backend.CUDA is not available in this build: the CUDA convolution backend is not wired in yet");
+            case CUDA -> CudaTensorProductConv.create(problem, dtype, mode);
             case AUTO -> BackendSelection.autoFallbackConv(problem, dtype, mode);
         };
     }

@@ -20,7 +20,8 @@ public final class KernelPrewarm {
     public static void main(String[] args) throws Exception {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
         CudaDevice device = CudaRuntime.defaultDevice();
-        List<TPProblem> problems = CudaTensorProductGpuTest.problemsUsed();
+        boolean convOnly = args.length > 1 && args[1].equals("conv");
+        List<TPProblem> problems = convOnly ? List.of() : CudaTensorProductGpuTest.problemsUsed();
         long t0 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -30,13 +31,19 @@ public final class KernelPrewarm {
                     jobs.add(pool.submit(() -> CudaTensorProduct.precompile(p, d, device)));
                 }
             }
+            List<TPProblem> convProblems = CudaTensorProductConvGpuTest.problemsUsed();
+            for (TPProblem p : convProblems) {
+                for (DType d : DType.values()) {
+                    jobs.add(pool.submit(() -> CudaTensorProductConv.precompile(p, d, device)));
+                }
+            }
             for (Future<?> f : jobs) {
                 f.get();
             }
         } finally {
             pool.shutdown();
         }
-        System.out.printf("prewarm: %d problems x 2 dtypes x 3 kernel groups on %d threads in %.1f s; cache %s%n",
-                problems.size(), threads, (System.nanoTime() - t0) / 1e9, CudaRuntime.compiler().cache().stats());
+        System.out.printf("prewarm: %d problems + %d convolution problems x 2 dtypes x 3 kernel groups on %d threads in"
+                        + " %.1f s; cache %s%n", problems.size(), CudaTensorProductConvGpuTest.problemsUsed().size(), threads, (System.nanoTime() - t0) / 1e9, CudaRuntime.compiler().cache().stats());
     }
 }

@@ -26,11 +26,17 @@ public record GeneratedKernels(String source, GpuTarget target, List<Entry> entr
      * @param launch block, grid as a function of batch, dynamic shared memory
      * @param zeroFirst buffer parameter names the caller must zero before launching (e.g. "gw" of a
      *     shared-weight backward); no second reduction kernel is ever needed
+     * @param unitsPerRow warp work units per batch row (per work item of a convolution): the grid is
+     *     {@code launch.gridFor(rows * unitsPerRow)}; 1 except for the convolution forward, whose
+     *     warps each take one output segment of an item
      */
-    public record Entry(String name, KernelKind kind, LaunchConfig launch, List<String> zeroFirst) {
+    public record Entry(String name, KernelKind kind, LaunchConfig launch, List<String> zeroFirst, int unitsPerRow) {
 
         public Entry {
             zeroFirst = List.copyOf(zeroFirst);
+            if (unitsPerRow < 1) {
+                throw new IllegalArgumentException("units per row must be >= 1, got " + unitsPerRow);
+            }
         }
     }
 

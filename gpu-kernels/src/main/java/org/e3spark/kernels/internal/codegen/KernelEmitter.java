@@ -33,11 +33,21 @@ public final class KernelEmitter {
         SourceWriter w = new SourceWriter();
         for (Schedule s : schedules) {
             w.blank();
-            if (s.kind().backward()) {
+            if (s.convolution()) {
+                if (s.kind().backward()) {
+                    ConvEmitter.backward(w, s);
+                } else {
+                    ConvEmitter.forward(w, s);
+                }
+            } else if (s.kind().backward()) {
                 backward(w, s);
             } else {
                 forward(w, s);
             }
+        }
+        if (schedules.getFirst().convolution()) {
+            w.blank();
+            ConvEmitter.reductions(w);
         }
         return w.toString();
     }
@@ -62,7 +72,7 @@ public final class KernelEmitter {
                 + " blocks, grid-stride over rows; target " + s.target().arch());
     }
 
-    private static void scheduleComment(SourceWriter w, Schedule s) {
+    static void scheduleComment(SourceWriter w, Schedule s) {
         SmemLayout m = s.smem();
         w.comment(s.entryName() + ": " + s.segments().size() + " segment(s); shared memory per warp "
                 + m.perWarp() + " elements (x@" + m.x() + ", y@" + m.y()
@@ -76,15 +86,19 @@ public final class KernelEmitter {
         }
     }
 
-    private static void prologue(SourceWriter w, Schedule s) {
+    static void prologue(SourceWriter w, Schedule s) {
         SmemLayout m = s.smem();
         int lanes = s.warpWidth();
         w.line("TP_DYNAMIC_SMEM(tp_smem);");
         w.linef("const int lane = threadIdx.x %% %d;", lanes);
         w.linef("const int warp = threadIdx.x / %d;", lanes);
         w.linef("tp_real* const slice = tp_smem + warp * %d;", m.perWarp());
-        w.linef("tp_real* const sx = slice + %d;", m.x());
-        w.linef("tp_real* const sy = slice + %d;", m.y());
+        if (m.xSize() > 0) {
+            w.linef("tp_real* const sx = slice + %d;", m.x());
+        }
+        if (m.ySize() > 0) {
+            w.linef("tp_real* const sy = slice + %d;", m.y());
+        }
         if (m.gxSize() > 0) {
             w.linef("tp_real* const sgx = slice + %d;", m.gx());
             w.linef("tp_real* const sgy = slice + %d;", m.gy());
@@ -201,7 +215,7 @@ public final class KernelEmitter {
     }
 
     /** A warp-cooperative copy of n elements, vec at a time (coalesced), optionally adding into dst. */
-    private static void copy(SourceWriter w, Schedule s, String dst, String src, int n, int vec, boolean add) {
+    static void copy(SourceWriter w, Schedule s, String dst, String src, int n, int vec, boolean add) {
         if (n == 0) {
             return;
         }

@@ -28,12 +28,26 @@ public final class KernelGenerator {
     /** As {@link #generate(TPProblem, DType, GpuTarget, List)} with explicit planner budgets (for sweeps). */
     public static GeneratedKernels generate(TPProblem problem, DType dtype, GpuTarget target, List<KernelKind> kinds,
                                             PlannerTuning tuning) {
+        return generate(problem, dtype, target, kinds, tuning, false);
+    }
+
+    /**
+     * The convolution variants of the listed kinds (message passing fused in, {@link ConvKernelAbi}),
+     * plus the two reduction kernels of deterministic mode, in one translation unit.
+     */
+    public static GeneratedKernels generateConv(TPProblem problem, DType dtype, GpuTarget target,
+                                                List<KernelKind> kinds, PlannerTuning tuning) {
+        return generate(problem, dtype, target, kinds, tuning, true);
+    }
+
+    private static GeneratedKernels generate(TPProblem problem, DType dtype, GpuTarget target, List<KernelKind> kinds,
+                                             PlannerTuning tuning, boolean convolution) {
         List<Schedule> schedules = new ArrayList<>();
         List<GeneratedKernels.Entry> entries = new ArrayList<>();
         for (KernelKind kind : kinds) {
-            Schedule s = Planner.plan(problem, dtype, target, kind, tuning);
+            Schedule s = Planner.plan(problem, dtype, target, kind, tuning, convolution);
             schedules.add(s);
-            entries.add(new GeneratedKernels.Entry(s.entryName(), kind, s.launch(), s.zeroFirst()));
+            entries.add(new GeneratedKernels.Entry(s.entryName(), kind, s.launch(), s.zeroFirst(), s.unitsPerRow()));
         }
         return new GeneratedKernels(KernelEmitter.render(schedules, target.dialect()), target, entries);
     }

@@ -20,7 +20,7 @@ final class PathEmitter {
 
     static void forward(SourceWriter w, Schedule s, PathPlan p) {
         comment(w, p);
-        String store = p.assigns() ? "=" : "+=";
+        String store = p.assigns() && !s.convolution() ? "=" : "+=";
         int lanes = s.warpWidth();
         DType dt = s.dtype();
         if (p.mode() == ConnectionMode.UVU) {
@@ -239,6 +239,20 @@ final class PathEmitter {
     }
 
     private static void gwWrite(SourceWriter w, Schedule s, String index, String value) {
+        if (s.convolution() && s.sharedWeights()) {
+            w.comment("deterministic mode: this warp's own partial row; atomic mode: as below");
+            w.open("if (gwp != nullptr)");
+            w.linef("gwp[%s] += %s;", index, value);
+            w.close();
+            w.open("else");
+            gwWriteUnfused(w, s, index, value);
+            w.close();
+            return;
+        }
+        gwWriteUnfused(w, s, index, value);
+    }
+
+    private static void gwWriteUnfused(SourceWriter w, Schedule s, String index, String value) {
         if (s.gwInSharedMemory()) {
             w.linef("tp_atomic_add(sgw + %s, %s);", index, value);
         } else if (s.sharedWeights()) {

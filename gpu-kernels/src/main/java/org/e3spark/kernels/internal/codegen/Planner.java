@@ -47,6 +47,17 @@ public final class Planner {
     }
 
     public static Schedule plan(TPProblem p, DType dtype, GpuTarget target, KernelKind kind, PlannerTuning tuning) {
+        return plan(p, dtype, target, kind, tuning, false);
+    }
+
+    /**
+     * As {@link #plan(TPProblem, DType, GpuTarget, KernelKind, PlannerTuning)}, for the convolution
+     * variant when {@code convolution} is true: the same shared-memory layout and paths, with the
+     * kernel walking work items of a graph's sorted edges ({@link ConvKernelAbi}); the caller zeroes
+     * and reduces outputs itself, so no zero-first list is recorded.
+     */
+    public static Schedule plan(TPProblem p, DType dtype, GpuTarget target, KernelKind kind, PlannerTuning tuning,
+                                boolean convolution) {
         int elem = dtype.bytes();
         int align = 16 / elem;
         int warp = target.warpWidth();
@@ -86,7 +97,13 @@ public final class Planner {
                 && maxTiles >= MIN_TILES_TO_STAGE_WEIGHTS
                 && (backward || tuning.stageWeightsInForward());
         int wrowSize = stageW ? roundUp(p.weightNumel(), align) : 0;
-        int fixed = roundUp(dim1, align) + roundUp(dim2, align) + pairsSize + weightsSize + wrowSize;
+        // The convolution forward reads x and y rows straight from global memory (cached): a warp
+        // walks many edges per output segment, and staging the sender's row once per edge and
+        // segment would move it through shared memory once per segment.
+        boolean stageInputs = !(convolution && !backward);
+        int xRegion = stageInputs ? roundUp(dim1, align) : 0;
+        int yRegion = stageInputs ? roundUp(dim2, align) : 0;
+        int fixed = xRegion + yRegion + pairsSize + weightsSize + wrowSize;
         if (backward) {
             fixed += roundUp(dim1, align) + roundUp(dim2, align);
         }
@@ -103,8 +120,8 @@ public final class Planner {
         }
 
         int x = 0;
-        int y = x + roundUp(dim1, align);
-        int gx = y + roundUp(dim2, align);
+        int y = x + xRegion;
+        int gx = y + yRegion;
         int gxSize = backward ? roundUp(dim1, align) : 0;
         int gy = gx + gxSize;
         int gySize = backward ? roundUp(dim2, align) : 0;
@@ -117,7 +134,7 @@ public final class Planner {
         boolean gwInSmem = gwShared && p.weightNumel() > 0 && (long) p.weightNumel() * elem <= MAX_BLOCK_GW_BYTES;
         int blockGw = perWarp * warps;
         int blockGwSize = gwInSmem ? roundUp(p.weightNumel(), align) : 0;
-        SmemLayout smem = new SmemLayout(perWarp, warps, x, dim1, y, dim2, gx, gxSize, gy, gySize, seg, segmentSize,
+        SmemLayout smem = new SmemLayout(perWarp, warps, x, stageInputs ? dim1 : 0, y, stageInputs ? dim2 : 0, gx, gxSize, gy, gySize, seg, segmentSize,
                 pairs, pairsSize, pairStride, weights, weightsSize, weightStride, wrow, wrowSize, blockGw, blockGwSize, elem);
 
         int bytes = smem.totalBytes();
@@ -135,11 +152,13 @@ public final class Planner {
         int yVec = vecWidth(dim2, 0, dim2, vecMax);
         int gxVec = kind.accumulate() ? 1 : xVec;
         int gyVec = kind.accumulate() ? 1 : yVec;
-        List<String> zeroFirst = gwShared && !kind.accumulate() ? List.of("gw") : List.of();
-        return new Schedule(p, dtype, target, kind, kind.entryName(), dim1, dim2, dimOut, p.weightNumel(),
+        List<String> zeroFirst = gwShared && !kind.accumulate() && !convolution ? List.of("gw") : List.of();
+        String entry = convolution ? ConvKernelAbi.PREFIX + kind.entryName() : kind.entryName();
+        return new Schedule(p, dtype, target, kind, entry, dim1, dim2, dimOut, p.weightNumel(),
                 warp, warps, smem, xVec, yVec, gxVec, gyVec,
                 stageW ? vecWidth(p.weightNumel(), 0, p.weightNumel(), vecMax) : 0, gwInSmem, COPY_UNROLL,
-                backward ? tuning.unrollBackwardChannels() : tuning.unrollForwardChannels(), segments, launch, zeroFirst);
+                backward ? tuning.unrollBackwardChannels() : tuning.unrollForwardChannels(), segments, launch, zeroFirst,
+                convolution);
     }
 
     /** Cuts the output row into runs of whole blocks no longer than the budget, and assigns paths. */

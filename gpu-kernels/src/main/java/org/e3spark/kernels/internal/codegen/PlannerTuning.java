@@ -1,5 +1,7 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.DType;
+
 /**
  * The planner's tunable budgets. {@link #DEFAULT} is what measurements on an H100 favoured (see
  * PERF-NOTES.md); other values exist for sweeps. Both only move performance, never results.
@@ -19,6 +21,23 @@ public record PlannerTuning(int targetBytesPerWarp, int threadsPerBlock, boolean
                             boolean unrollBackwardChannels, int stagedWeightRowBytes, boolean stageWeightsInForward) {
 
     public static final PlannerTuning DEFAULT = new PlannerTuning(8 * 1024, 128, true, false, 12 * 1024, false);
+
+    /**
+     * The budgets of the fused convolution kernels: {@link #DEFAULT} with 2,048 elements of shared
+     * memory per warp in either dtype (8 KiB in float32, 16 KiB in float64). The convolution forward
+     * walks an item's edges once per output segment, so float64's 8 KiB (twelve segments for
+     * mace-large) cost more than the occupancy they buy: conv-mace-large float64 forward 4.39 ms at
+     * 8 KiB, 2.94 ms at 16 KiB; float32 1.41 ms at 8 KiB, 2.31 ms at 16 KiB (PERF-NOTES.md).
+     */
+    public static PlannerTuning convolutionDefault(DType dtype) {
+        return DEFAULT.withTargetBytesPerWarp(2048 * dtype.bytes());
+    }
+
+    /** The same budgets with another per-warp shared-memory target. */
+    public PlannerTuning withTargetBytesPerWarp(int bytes) {
+        return new PlannerTuning(bytes, threadsPerBlock, unrollForwardChannels, unrollBackwardChannels,
+                stagedWeightRowBytes, stageWeightsInForward);
+    }
 
     public PlannerTuning {
         if (targetBytesPerWarp < 1024) {

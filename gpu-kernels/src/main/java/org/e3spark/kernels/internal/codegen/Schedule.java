@@ -18,13 +18,15 @@ import org.e3spark.kernels.TPProblem;
  * @param copyUnroll unroll factor of the warp-cooperative row copies (loads in flight per lane)
  * @param unrollChannels unroll the per-lane channel loops of the paths fully
  * @param zeroFirst buffers the caller must zero before the launch ("gw" for a shared-weight backward)
+ * @param convolution the kernel is fused with message passing (see {@link ConvKernelAbi}): rows are
+ *     work items over a graph's sorted edges instead of batch rows
  */
 public record Schedule(TPProblem problem, DType dtype, GpuTarget target, KernelKind kind, String entryName,
                        int dim1, int dim2, int dimOut, int weightNumel,
                        int warpWidth, int warpsPerBlock, SmemLayout smem,
                        int xRowVec, int yRowVec, int gxRowVec, int gyRowVec, int wRowVec,
                        boolean gwInSharedMemory, int copyUnroll, boolean unrollChannels, List<Segment> segments, LaunchConfig launch,
-                       List<String> zeroFirst) {
+                       List<String> zeroFirst, boolean convolution) {
 
     public Schedule {
         segments = List.copyOf(segments);
@@ -33,6 +35,11 @@ public record Schedule(TPProblem problem, DType dtype, GpuTarget target, KernelK
 
     public boolean sharedWeights() {
         return problem.sharedWeights();
+    }
+
+    /** Warp work units per row: one per output segment for the convolution forward, else 1. */
+    public int unitsPerRow() {
+        return convolution && !kind.backward() ? segments.size() : 1;
     }
 
     /** Every path in segment order. */

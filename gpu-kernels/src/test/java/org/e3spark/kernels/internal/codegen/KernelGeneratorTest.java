@@ -79,6 +79,41 @@ class KernelGeneratorTest {
     }
 
     @Test
+    void convolutionVariantsAreDeterministicAndShareTheTensorProductsPlan() {
+        for (TPProblem p : List.of(ProblemCatalog.benchmarks().get("nequip-water").withSharedWeights(true),
+                ProblemCatalog.benchmarks().get("mace-large"))) {
+            for (DType dt : DType.values()) {
+                GeneratedKernels conv = KernelGenerator.generateConv(p, dt, GpuTarget.H100, List.of(KernelKind.values()),
+                        PlannerTuning.DEFAULT);
+                assertEquals(conv.source(), KernelGenerator.generateConv(p, dt, GpuTarget.H100,
+                        List.of(KernelKind.values()), PlannerTuning.DEFAULT).source());
+                GeneratedKernels tp = KernelGenerator.generate(p, dt, GpuTarget.H100);
+                for (KernelKind k : KernelKind.values()) {
+                    assertEquals(ConvKernelAbi.PREFIX + k.entryName(), conv.entry(k).name());
+                    if (k.backward()) {
+                        assertEquals(tp.entry(k).launch(), conv.entry(k).launch(), "same shared-memory plan");
+                    } else {
+                        assertTrue(conv.entry(k).launch().dynamicSmemBytes() <= tp.entry(k).launch().dynamicSmemBytes(),
+                                "the convolution forward stages no input rows");
+                        assertTrue(conv.entry(k).unitsPerRow() >= 1);
+                    }
+                    assertTrue(conv.source().contains("void __launch_bounds__(" + conv.entry(k).launch().threadsPerBlock()
+                            + ")\n" + conv.entry(k).name() + "("));
+                }
+                assertTrue(conv.source().contains(ConvKernelAbi.REDUCE_ROWS + "("));
+                assertTrue(conv.source().contains(ConvKernelAbi.REDUCE_ALL + "("));
+                assertEquals(KernelKind.values().length + 2, count(conv.source(), "extern \"C\" __global__"));
+                if (p.sharedWeights()) {
+                    assertTrue(conv.source().contains("gwp["), "deterministic shared-weight gradient rows");
+                }
+                String hip = KernelGenerator.generateConv(p, dt, GpuTarget.H100.withDialect(GpuTarget.Dialect.HIP),
+                        List.of(KernelKind.values()), PlannerTuning.DEFAULT).source();
+                assertEquals(withoutPrelude(conv.source()), withoutPrelude(hip));
+            }
+        }
+    }
+
+    @Test
     void wave64TargetPlansWithWideWarps() {
         GeneratedKernels g = KernelGenerator.generate(ProblemCatalog.benchmarks().get("mace-medium"), DType.FLOAT32,
                 GpuTarget.MI250X);

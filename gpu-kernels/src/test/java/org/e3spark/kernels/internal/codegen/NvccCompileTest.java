@@ -64,6 +64,31 @@ class NvccCompileTest {
         assertTrue(sources.size() >= 14);
     }
 
+    /** The convolution variants of a few problems (uvu per-edge, uvu shared weights, mixed uvw). */
+    @Test
+    void generatedConvolutionCudaCompilesWithNvcc(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(nvccAvailable(), "SKIPPED: nvcc is not on the PATH; generated CUDA was not compiled");
+        Map<String, TPProblem> problems = new LinkedHashMap<>();
+        problems.put("conv_mace-medium", ProblemCatalog.problem("mace-medium"));
+        problems.put("conv_nequip-water-shared", ProblemCatalog.problem("nequip-water").withSharedWeights(true));
+        problems.put("conv_mixed_shared_irmul", RandomProblems.all().get("mixed_shared_irmul"));
+        List<String> errors = new ArrayList<>();
+        DType dt = DType.FLOAT32;
+        for (var e : problems.entrySet()) {
+            Path f = dir.resolve((e.getKey() + "_" + dt).replaceAll("[^A-Za-z0-9_]", "_") + ".cu");
+            Files.writeString(f, KernelGenerator.generateConv(e.getValue(), dt, GpuTarget.H100,
+                    List.of(KernelKind.values()), PlannerTuning.DEFAULT).source());
+            String err = compile(f);
+            if (err != null) {
+                errors.add(err);
+            }
+            dt = dt == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32;
+        }
+        if (!errors.isEmpty()) {
+            fail(String.join("\n", errors));
+        }
+    }
+
     private static String compile(Path source) throws IOException, InterruptedException {
         Path cubin = Path.of(source.toString().replace(".cu", ".cubin"));
         Process p = new ProcessBuilder("nvcc", "-cubin", "-arch=sm_90", "-o", cubin.toString(), source.toString())

@@ -1,0 +1,144 @@
+package org.e3spark.kernels.cuda;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.e3spark.kernels.ConvGraph;
+
+/**
+ * A {@link ConvGraph} prepared on one device for the fused convolution kernels: both sorted edge
+ * orders and their work items, uploaded once and reused by every layer and call (forward uses the
+ * receiver order, backward the sender order). Owns its device memory; {@link #close()} frees it
+ * (closing twice is harmless; a closed graph cannot be used). Immutable once built, so one prepared
+ * graph may serve several convolutions and streams at once.
+ */
+public final class DeviceConvGraph implements AutoCloseable {
+
+    /** One direction's arrays on the device (null buffers where empty). */
+    record Side(DeviceBuffer items, int itemCount, DeviceBuffer perm, DeviceBuffer peer, DeviceBuffer groups,
+                int groupCount, int slots) {
+    }
+
+    private final ConvGraph graph;
+    private final CudaDevice device;
+    private final DeviceAllocator allocator;
+    private final int chunk;
+    private final Side receivers;
+    private final Side senders;
+    private volatile boolean closed;
+
+    private DeviceConvGraph(ConvGraph graph, CudaDevice device, int receiverChunk, int chunk) {
+        this.graph = graph;
+        this.device = device;
+        this.chunk = chunk;
+        this.allocator = device.newAllocator("conv-graph");
+        try {
+            int m = graph.numEdges();
+            int[] inPerm = new int[m];
+            int[] inPeer = new int[m];
+            int[] outPerm = new int[m];
+            int[] outPeer = new int[m];
+            for (int t = 0; t < m; t++) {
+                inPerm[t] = graph.inEdge(t);
+                inPeer[t] = graph.sender(inPerm[t]);
+                outPerm[t] = graph.outEdge(t);
+                outPeer[t] = graph.receiver(outPerm[t]);
+            }
+            this.receivers = side(ConvWorkList.build(graph.numNodes(), graph::inStart, receiverChunk), inPerm, inPeer);
+            this.senders = side(ConvWorkList.build(graph.numNodes(), graph::outStart, chunk), outPerm, outPeer);
+        } catch (RuntimeException e) {
+            try {
+                allocator.close(); // frees what was uploaded so far
+            } catch (RuntimeException leak) {
+                e.addSuppressed(leak);
+            }
+            throw e;
+        }
+    }
+
+    /** Uploads the graph's sorted orders and work items to {@code device}. */
+    public static DeviceConvGraph upload(ConvGraph graph, CudaDevice device) {
+        if (graph == null || device == null) {
+            throw new IllegalArgumentException("graph and device must not be null");
+        }
+        return new DeviceConvGraph(graph, device, ConvWorkList.RECEIVER_CHUNK,
+                ConvWorkList.chunkFor(graph.numEdges(), device.multiprocessorCount()));
+    }
+
+    private Side side(ConvWorkList work, int[] perm, int[] peer) {
+        return new Side(ints(work.items()), work.itemCount(), ints(perm), ints(peer), ints(work.groups()),
+                work.groupCount(), work.slots());
+    }
+
+    private DeviceBuffer ints(int[] host) {
+        if (host.length == 0) {
+            return null;
+        }
+        DeviceBuffer b = allocator.allocate(host.length * 4L);
+        b.copyFrom(host);
+        return b;
+    }
+
+    /** The host graph this was prepared from. */
+    public ConvGraph graph() {
+        return graph;
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    public int numNodes() {
+        return graph.numNodes();
+    }
+
+    public int numEdges() {
+        return graph.numEdges();
+    }
+
+    /** Edges per work item of the sender side (backward) at most; receiver items hold up to 64. */
+    public int chunk() {
+        return chunk;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    Side receivers() {
+        requireOpen();
+        return receivers;
+    }
+
+    Side senders() {
+        requireOpen();
+        return senders;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("device graph of " + graph.numNodes() + " nodes and " + graph.numEdges()
+                    + " edges is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<DeviceBuffer> all = new ArrayList<>();
+        for (Side s : new Side[] {receivers, senders}) {
+            for (DeviceBuffer b : new DeviceBuffer[] {s.items(), s.perm(), s.peer(), s.groups()}) {
+                if (b != null) {
+                    all.add(b);
+                }
+            }
+        }
+        try {
+            all.forEach(DeviceBuffer::close);
+        } finally {
+            allocator.close();
+        }
+    }
+}
