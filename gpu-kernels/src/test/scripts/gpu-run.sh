@@ -5,6 +5,7 @@
 #   bash .gpu/run/gpu-run.sh bench   the CUDA benchmark table (batch 50,000, both dtypes, all directions)
 #   bash .gpu/run/gpu-run.sh conv    the fused-convolution benchmark (conv-mace-large); extra arguments
 #                                    after "conv" go to conv-bench (e.g. --bytes-per-warp 4096,8192)
+#   bash .gpu/run/gpu-run.sh featurize  the featurizer (library path, no Spark) on CUDA and on the CPU
 #   bash .gpu/run/gpu-run.sh all     tests and bench
 # Several may be named: "tests conv" runs the tests, then the convolution benchmark.
 set -o pipefail
@@ -18,7 +19,7 @@ done
 has() { for w in "${words[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 OUTDIR=${OUT:-/tmp}
 S=.gpu/run
-CP="$S/lib/*:$S/classes:$S/test-classes:$S/cli-classes"
+CP="$S/lib/*:$S/classes:$S/test-classes:$S/cli-classes:$S/arrow-bridge-classes:$S/model-classes"
 JAVA=(.gpu/jre/bin/java --enable-native-access=ALL-UNNAMED -Xss4m -Djava.io.tmpdir=/tmp/e3spark-gpu
       -De3spark.golden.dir=$S/golden -Dorg.slf4j.simpleLogger.defaultLogLevel=info)
 mkdir -p /tmp/e3spark-gpu
@@ -43,5 +44,11 @@ fi
 if has conv; then
   "${JAVA[@]}" -Xmx16g -cp "$CP" org.e3spark.cli.Main conv-bench "${conv_args[@]}" 2>&1 | tee "$OUTDIR/conv-bench.log" \
     | grep -v "INFO" || rc=1
+fi
+if has featurize; then
+  for backend in cuda cpu; do
+    "${JAVA[@]}" -Xmx16g -cp "$CP" org.e3spark.model.FeaturizerBench 2000 $backend float32 2>&1 \
+      | tee -a "$OUTDIR/featurize.log" | grep -v "INFO" || rc=1
+  done
 fi
 exit $rc

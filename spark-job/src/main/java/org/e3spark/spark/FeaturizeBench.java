@@ -12,7 +12,7 @@ import org.e3spark.graph.BatchBudget;
 import org.e3spark.graph.EdgeList;
 import org.e3spark.graph.GraphBatch;
 import org.e3spark.kernels.DType;
-import org.e3spark.model.BatchInput;
+import org.e3spark.model.FeaturizerBench;
 import org.e3spark.model.ComputeTarget;
 import org.e3spark.model.Featurizer;
 import org.e3spark.model.FeaturizerConfig;
@@ -55,14 +55,15 @@ public final class FeaturizeBench {
             }
         }
         long tg = System.nanoTime();
-        List<Structure> data = synthetic(seed, n, min, max);
+        List<Structure> data = FeaturizerBench.synthetic(seed, n, min, max);
         long atoms = data.stream().mapToLong(Structure::atomCount).sum();
         out.printf("synthetic dataset: %d structures (%d-%d atoms, seed %d), %d atoms, generated in %.1f s%n", data.size(),
                 min, max, seed, atoms, (System.nanoTime() - tg) / 1e9);
         FeaturizerModel model = FeaturizerModel.seeded(FeaturizerConfig.bundled("featurizer-small"));
         DType dt = DType.valueOf(dtype.toUpperCase());
         if (library) {
-            libraryRun(model, dt, data, out);
+            FeaturizerBench.run(model, ComputeTarget.auto(-1), dt, data, new BatchBudget(
+                    E3SparkConf.BATCH_MAX_NODES.defaultValue(), E3SparkConf.BATCH_MAX_EDGES.defaultValue(), 0), out);
         }
         SparkSession.Builder b = SparkSession.builder().appName("e3spark featurize-bench");
         if (System.getProperty("spark.master") == null) {
@@ -88,73 +89,5 @@ public final class FeaturizeBench {
             spark.stop();
         }
         return 0;
-    }
-
-    static List<Structure> synthetic(long seed, int n, int min, int max) {
-        List<Structure> out = new ArrayList<>(n);
-        SyntheticDataset d = new SyntheticDataset(seed, Long.MAX_VALUE);
-        long id = 0;
-        while (out.size() < n) {
-            Structure s = d.next();
-            if (s.atomCount() >= min && s.atomCount() <= max) {
-                out.add(s.withId(id++));
-            }
-        }
-        return out;
-    }
-
-    private static void libraryRun(FeaturizerModel model, DType dtype, List<Structure> data, PrintStream out) {
-        try (Featurizer f = Featurizer.create(model, ComputeTarget.auto(-1), dtype)) {
-            BatchBudget budget = new BatchBudget(E3SparkConf.BATCH_MAX_NODES.defaultValue(),
-                    E3SparkConf.BATCH_MAX_EDGES.defaultValue(), 0);
-            // warm up on the first 200 structures, then time everything
-            runAll(f, model, data.subList(0, Math.min(200, data.size())), budget);
-            long k0 = f.stats().kernelNanos();
-            long t0 = System.nanoTime();
-            long[] counts = runAll(f, model, data, budget);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            double kernel = (f.stats().kernelNanos() - k0) / 1e9;
-            out.printf("library (one Featurizer, no Spark), %s %s: %d structures in %.1f s = %.1f structures/s, %.0f atoms/s; %d edges; "
-                            + "graphs %.1f s, kernels %.1f s = %.0f%% of the time%n", f.backend(), dtype, data.size(), secs,
-                    data.size() / secs, counts[0] / secs, counts[1], counts[2] / 1e9, kernel, 100 * kernel / secs);
-        }
-    }
-
-    private static long[] runAll(Featurizer f, FeaturizerModel model, List<Structure> data, BatchBudget budget) {
-        long atoms = 0;
-        long edges = 0;
-        long graphNanos = 0;
-        List<Structure> ss = new ArrayList<>();
-        List<EdgeList> gs = new ArrayList<>();
-        long nn = 0;
-        long ne = 0;
-        for (int k = 0; k <= data.size(); k++) {
-            Structure s = k < data.size() ? data.get(k) : null;
-            EdgeList g = null;
-            if (s != null) {
-                long t = System.nanoTime();
-                g = model.config().radiusGraph().build(s);
-                graphNanos += System.nanoTime() - t;
-            }
-            if (s == null || (!ss.isEmpty() && !budget.fits(nn + s.atomCount(), ne + g.edgeCount(), 0))) {
-                if (!ss.isEmpty()) {
-                    BatchInput in = BatchInput.of(GraphBatch.pack(ss, gs, null));
-                    f.featurize(in, false);
-                    atoms += in.nodeCount();
-                    edges += in.edgeCount();
-                }
-                ss.clear();
-                gs.clear();
-                nn = 0;
-                ne = 0;
-            }
-            if (s != null) {
-                ss.add(s);
-                gs.add(g);
-                nn += s.atomCount();
-                ne += g.edgeCount();
-            }
-        }
-        return new long[] {atoms, edges, graphNanos};
     }
 }
