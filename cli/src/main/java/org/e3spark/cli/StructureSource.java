@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
+import org.e3spark.spark.ParquetStructures;
 import org.apache.arrow.memory.BufferAllocator;
 import org.e3spark.arrow.ArrowIpc;
 import org.e3spark.arrow.StructureIpcReader;
@@ -18,7 +19,8 @@ import org.e3spark.data.Structure;
  * Structures from a file the command line names: extended XYZ, Arrow IPC (file or stream), or
  * {@code @sample} (the bundled sample). Parquet is left to the Spark job: Arrow's Java dataset
  * module, the only Arrow route to Parquet without Hadoop, is a JNI library (and is not published
- * for Arrow 19), so a plain JVM cannot read Parquet without pulling in Hadoop.
+ * for Arrow 19), so Parquet is read through a local Spark session ({@link ParquetStructures}),
+ * whose jars bin/e3spark puts on the classpath for it.
  */
 final class StructureSource implements Iterator<Structure>, AutoCloseable {
 
@@ -90,9 +92,10 @@ final class StructureSource implements Iterator<Structure>, AutoCloseable {
                 StructureIpcReader r = ArrowIpc.openStream(Files.newInputStream(path), file, allocator, policy);
                 yield new StructureSource(r, r::close, r.skipLog());
             }
-            case PARQUET -> throw new IllegalArgumentException("Parquet is read by the Spark job, not by this command "
-                    + "(a plain JVM would need Hadoop or Arrow's JNI dataset library); convert to Arrow IPC/Feather "
-                    + "(e.g. pyarrow.feather.write_feather) or extxyz and use --format arrow|extxyz");
+            case PARQUET -> {
+                ParquetStructures r = ParquetStructures.open(file, policy);
+                yield new StructureSource(r, r::close, r.skipLog());
+            }
         };
     }
 

@@ -75,9 +75,6 @@ class GraphCommandTest {
         Result r = run("graph", "@sample");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--cutoff R (Å) is required"), r.err());
-        r = run("graph", "--cutoff", "5", "data.parquet");
-        assertEquals(2, r.code());
-        assertTrue(r.err().contains("Parquet is read by the Spark job"), r.err());
         r = run("graph", "--cutoff", "5", "data.bin");
         assertTrue(r.err().contains("give --format"), r.err());
         Path bad = dir.resolve("bad.xyz");

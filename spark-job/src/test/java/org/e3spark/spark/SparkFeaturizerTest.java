@@ -204,4 +204,24 @@ class SparkFeaturizerTest {
             assertEquals(sample.size(), spark.read().parquet(output).count());
         }
     }
+
+    @Test
+    void parquetStructuresStreamTheSameStructuresBack(@TempDir Path dir) {
+        String parquet = dir.resolve("sample.parquet").toString();
+        StructureFrames.of(spark, sample, 3).write().parquet(parquet);
+        java.util.Map<Long, org.e3spark.data.Structure> read = new java.util.HashMap<>();
+        try (ParquetStructures in = ParquetStructures.open(parquet, org.e3spark.data.ErrorPolicy.FAIL)) {
+            in.forEachRemaining(st -> read.put(st.id(), st));
+            assertEquals(0, in.skipLog().count());
+        }
+        assertEquals(sample.size(), read.size());
+        for (org.e3spark.data.Structure expected : sample) {
+            org.e3spark.data.Structure got = read.get(expected.id());
+            assertTrue(java.util.Arrays.equals(expected.numbers(), got.numbers()), "numbers of " + expected.id());
+            assertTrue(java.util.Arrays.equals(expected.positions(), got.positions()), "positions of " + expected.id());
+            assertEquals(expected.cell().map(c -> java.util.Arrays.toString(c.rows())),
+                    got.cell().map(c -> java.util.Arrays.toString(c.rows())), "cell of " + expected.id());
+        }
+        assertTrue(!spark.sparkContext().isStopped(), "a borrowed session must stay open");
+    }
 }
