@@ -1,13 +1,14 @@
 package org.e3spark.kernels.cuda;
 
 import java.util.List;
+import org.e3spark.kernels.internal.rtc.CompiledCode;
 
 /**
  * A CUBIN image from NVRTC plus the compiler log (warnings survive a successful compile) and what
  * it was compiled for. A final class rather than a record: it holds an array, copied on the way in
  * and out so the image cannot change under a cache.
  */
-public final class CompiledKernel {
+public final class CompiledKernel implements CompiledCode {
 
     private final byte[] cubin;
     private final String log;
@@ -33,7 +34,24 @@ public final class CompiledKernel {
         return cubin.length;
     }
 
+    /** The same as {@link #cubin()}. */
+    @Override
+    public byte[] code() {
+        return cubin();
+    }
+
+    @Override
+    public int codeSize() {
+        return cubin.length;
+    }
+
+    @Override
+    public String archName() {
+        return arch.smName();
+    }
+
     /** The compiler log; empty when NVRTC had nothing to say. */
+    @Override
     public String log() {
         return log;
     }
@@ -43,6 +61,7 @@ public final class CompiledKernel {
     }
 
     /** Every option NVRTC received, the architecture option first. */
+    @Override
     public List<String> options() {
         return options;
     }

@@ -2,15 +2,12 @@ package org.e3spark.kernels.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.e3spark.kernels.internal.rtc.NativeLibrarySearch;
 
 /**
  * Finds and opens the NVRTC shared library. The order: a configured file (system property
@@ -29,8 +26,6 @@ public final class NvrtcLibrary {
     public static final List<String> SONAMES =
             List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so");
 
-    private static final Logger LOG = LoggerFactory.getLogger(NvrtcLibrary.class);
-
     /** One place to try: a name for the loader path, or a file; {@code configured} if the user named it. */
     public record Candidate(String name, boolean isFile, boolean configured) {
         @Override
@@ -48,11 +43,7 @@ public final class NvrtcLibrary {
 
     /** The configured file from the system property or the environment, or null. */
     public static String configuredPath() {
-        String p = System.getProperty(PROPERTY);
-        if (p == null || p.isBlank()) {
-            p = System.getenv(ENV);
-        }
-        return p == null || p.isBlank() ? null : p.trim();
+        return NativeLibrarySearch.configured(PROPERTY, ENV);
     }
 
     /** Every candidate, in order, for a configured file (may be null) and a CUDA_HOME (may be null). */
@@ -85,45 +76,17 @@ public final class NvrtcLibrary {
     private static List<Path> cudaInstallRoots() {
         List<Path> roots = new ArrayList<>();
         roots.add(Path.of("/usr/local/cuda"));
-        Path local = Path.of("/usr/local");
-        if (Files.isDirectory(local)) {
-            try (Stream<Path> s = Files.list(local)) {
-                s.filter(p -> p.getFileName().toString().startsWith("cuda-"))
-                        .sorted((a, b) -> b.getFileName().toString().compareTo(a.getFileName().toString()))
-                        .forEach(roots::add);
-            } catch (java.io.IOException | RuntimeException e) {
-                LOG.debug("cannot list /usr/local: {}", e.toString());
-            }
-        }
+        roots.addAll(NativeLibrarySearch.versionedDirectories(Path.of("/usr/local"), "cuda-"));
         return roots;
     }
 
     /** Opens the first candidate that loads into {@code arena}, or throws naming every attempt. */
     public static Opened open(List<Candidate> candidates, Arena arena) {
-        List<String> failures = new ArrayList<>();
-        String configuredFailure = null;
-        for (Candidate c : candidates) {
-            try {
-                SymbolLookup lookup = c.isFile()
-                        ? SymbolLookup.libraryLookup(Path.of(c.name()), arena)
-                        : SymbolLookup.libraryLookup(c.name(), arena);
-                if (lookup.find("nvrtcCompileProgram").isEmpty()) {
-                    failures.add(c + ": no symbol nvrtcCompileProgram");
-                    continue;
-                }
-                if (configuredFailure != null) {
-                    LOG.warn("configured NVRTC library failed ({}); using {} instead", configuredFailure, c);
-                }
-                return new Opened(lookup, c);
-            } catch (IllegalArgumentException | IllegalCallerException e) {
-                String failure = c + ": " + e.getMessage();
-                failures.add(failure);
-                if (c.configured()) {
-                    configuredFailure = failure;
-                }
-            }
-        }
-        throw new NvrtcUnavailableException("NVRTC (the CUDA runtime compiler) not found; set -D" + PROPERTY
-                + "=/path/to/libnvrtc.so.N or " + ENV + ". Tried, in order:\n  " + String.join("\n  ", failures));
+        NativeLibrarySearch.Opened opened = NativeLibrarySearch.open(
+                candidates.stream().map(c -> new NativeLibrarySearch.Candidate(c.name(), c.isFile(), c.configured())).toList(),
+                arena, "nvrtcCompileProgram", "NVRTC",
+                failures -> new NvrtcUnavailableException("NVRTC (the CUDA runtime compiler) not found; set -D" + PROPERTY
+                        + "=/path/to/libnvrtc.so.N or " + ENV + ". Tried, in order:\n  " + String.join("\n  ", failures)));
+        return new Opened(opened.symbols(), candidates.get(opened.index()));
     }
 }

@@ -7,6 +7,10 @@ import org.e3spark.kernels.DType;
  * the dynamic shared-memory declaration, the warp barrier, the butterfly shuffle and atomic add.
  * This is the only text that differs between a CUDA and a HIP rendering of one schedule; the HIP
  * warp barrier is a real wavefront barrier with release/acquire fences around it, never a fence alone.
+ * The HIP prelude also makes the compiler refuse a wavefront size other than the planned warp
+ * width ({@code __AMDGCN_WAVEFRONT_SIZE}), so a wave64 plan can never be built as wave32 code or
+ * the reverse; and it includes {@code hip_runtime.h} only outside hiprtc, which predefines the
+ * runtime's declarations and has no such header.
  */
 final class DialectPrelude {
 
@@ -32,7 +36,15 @@ final class DialectPrelude {
                 w.line("__device__ __forceinline__ void tp_atomic_add(tp_real* p, tp_real v) { atomicAdd(p, v); }");
             }
             case HIP -> {
+                w.comment("hiprtc provides the HIP runtime declarations itself and has no hip_runtime.h to include.");
+                w.line("#if !defined(__HIPCC_RTC__)");
                 w.line("#include <hip/hip_runtime.h>");
+                w.line("#endif");
+                w.comment("Lane arithmetic below is planned for " + warpWidth + "-wide wavefronts: refuse any other width.");
+                w.line("#if defined(__HIP_DEVICE_COMPILE__) && (!defined(__AMDGCN_WAVEFRONT_SIZE) "
+                        + "|| __AMDGCN_WAVEFRONT_SIZE != " + warpWidth + ")");
+                w.line("#error \"kernels planned for " + warpWidth + "-wide wavefronts: compile with that wavefront size\"");
+                w.line("#endif");
                 w.line("typedef " + real + " tp_real;");
                 w.line("typedef " + real + "2 tp_vec2;");
                 if (dtype == DType.FLOAT32) {

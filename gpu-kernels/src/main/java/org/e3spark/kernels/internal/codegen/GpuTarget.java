@@ -27,6 +27,9 @@ public record GpuTarget(Dialect dialect, String arch, int warpWidth, int multipr
     /** AMD MI250X GCD (gfx90a): wave64, 110 CUs, 64 KB LDS. */
     public static final GpuTarget MI250X = new GpuTarget(Dialect.HIP, "gfx90a", 64, 110, 64 * 1024, 64 * 1024);
 
+    /** AMD Radeon RX 6900 XT (RDNA2, gfx1030): wave32, 80 CUs, 64 KB LDS per workgroup (CU mode). */
+    public static final GpuTarget RX6900XT = new GpuTarget(Dialect.HIP, "gfx1030", 32, 80, 64 * 1024, 64 * 1024);
+
     public GpuTarget {
         Objects.requireNonNull(dialect, "dialect");
         Objects.requireNonNull(arch, "arch");

@@ -132,16 +132,23 @@ public final class Planner {
         int perWarp = wrow + wrowSize;
         boolean gwShared = backward && p.sharedWeights() && !kind.weightTangent();
         boolean gwInSmem = gwShared && p.weightNumel() > 0 && (long) p.weightNumel() * elem <= MAX_BLOCK_GW_BYTES;
-        int blockGw = perWarp * warps;
         int blockGwSize = gwInSmem ? roundUp(p.weightNumel(), align) : 0;
+        // Fewer rows per block when the block's slices do not fit the target's shared memory (64 KiB LDS
+        // with 64-wide wavefronts); never below one warp. Where the tuned block fits, nothing changes.
+        while (warps > 1 && ((long) perWarp * warps + blockGwSize) * elem > target.maxSharedMemoryPerBlock()) {
+            warps--;
+        }
+        threads = warps * warp;
+        int blockGw = perWarp * warps;
         SmemLayout smem = new SmemLayout(perWarp, warps, x, stageInputs ? dim1 : 0, y, stageInputs ? dim2 : 0, gx, gxSize, gy, gySize, seg, segmentSize,
                 pairs, pairsSize, pairStride, weights, weightsSize, weightStride, wrow, wrowSize, blockGw, blockGwSize, elem);
 
         int bytes = smem.totalBytes();
         if (bytes > target.maxSharedMemoryPerBlock()) {
             throw new UnsupportedOperationException("kernel " + kind.entryName() + " for " + p + " in " + dtype
-                    + " needs " + bytes + " bytes of shared memory per block; " + target.arch() + " allows "
-                    + target.maxSharedMemoryPerBlock() + " (the input rows must fit one warp's slice)");
+                    + " needs " + bytes + " bytes of shared memory per block even with one warp of " + warp + " lanes; "
+                    + target.arch() + " allows " + target.maxSharedMemoryPerBlock()
+                    + " (the input rows must fit one warp's slice)");
         }
         int perSm = Math.min(target.sharedMemoryPerMultiprocessor() / (bytes + RESERVED_SMEM_PER_BLOCK),
                 Math.min(2048 / threads, 32));

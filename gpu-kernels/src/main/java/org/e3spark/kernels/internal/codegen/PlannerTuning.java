@@ -8,7 +8,9 @@ import org.e3spark.kernels.DType;
  *
  * @param targetBytesPerWarp shared memory a warp's slice should stay within (the output segment
  *     shrinks to fit, never below the largest output block): smaller slices keep more warps resident
- * @param threadsPerBlock block size; rows per block = threadsPerBlock / warp width
+ * @param threadsPerBlock block size; rows per block = threadsPerBlock / warp width. Where that many
+ *     warps' slices exceed the target's shared memory per block (64 KiB LDS with 64-lane
+ *     wavefronts), the planner uses fewer warps, down to one; on the H100 every problem keeps it
  * @param unrollForwardChannels unroll the per-lane channel loops of forward kernels (the weight loads
  *     of all channel tiles then issue together instead of one latency per tile)
  * @param unrollBackwardChannels the same for backward kernels (costs registers there)

@@ -123,6 +123,44 @@ class KernelGeneratorTest {
     }
 
     @Test
+    void laneArithmeticFollowsTheTargetsWavefrontWidth() {
+        TPProblem p = ProblemCatalog.benchmarks().get("nequip-lips");
+        for (GpuTarget t : List.of(GpuTarget.MI250X, GpuTarget.RX6900XT)) {
+            String src = KernelGenerator.generate(p, DType.FLOAT32, t).source();
+            int w = t.warpWidth();
+            assertTrue(src.contains("const int lane = threadIdx.x % " + w + ";"), t.arch());
+            assertTrue(src.contains("for (int o = " + w / 2 + "; o > 0; o >>= 1)"), t.arch() + ": butterfly over all lanes");
+            assertTrue(src.contains("__shfl_xor(v, mask, " + w + ")"), t.arch());
+            assertTrue(src.contains("__AMDGCN_WAVEFRONT_SIZE != " + w + ")"), t.arch() + ": compile refuses another width");
+            assertTrue(src.contains("#if !defined(__HIPCC_RTC__)\n#include <hip/hip_runtime.h>"), t.arch());
+        }
+    }
+
+    @Test
+    void blocksShrinkWhereTheTargetsSharedMemoryIsSmallAndNowhereElse() {
+        TPProblem diffdock = ProblemCatalog.benchmarks().get("DiffDock-L=2");
+        Schedule amd = Planner.plan(diffdock, DType.FLOAT64, GpuTarget.MI250X, KernelKind.BACKWARD);
+        assertEquals(1, amd.warpsPerBlock(), "two 64-lane slices of the uvw backward exceed 64 KiB of LDS");
+        assertEquals(64, amd.launch().threadsPerBlock());
+        assertTrue(amd.launch().dynamicSmemBytes() <= GpuTarget.MI250X.maxSharedMemoryPerBlock());
+        assertEquals(2, Planner.plan(diffdock, DType.FLOAT32, GpuTarget.MI250X, KernelKind.BACKWARD).warpsPerBlock());
+        for (var e : allProblems().entrySet()) {
+            for (DType dt : DType.values()) {
+                for (KernelKind k : KernelKind.values()) {
+                    Schedule s = Planner.plan(e.getValue(), dt, GpuTarget.H100, k);
+                    assertEquals(PlannerTuning.DEFAULT.threadsPerBlock(), s.launch().threadsPerBlock(),
+                            e.getKey() + " " + dt + " " + k + ": the H100 keeps its tuned block");
+                    for (GpuTarget amdTarget : List.of(GpuTarget.MI250X, GpuTarget.RX6900XT)) {
+                        Schedule a = Planner.plan(e.getValue(), dt, amdTarget, k);
+                        assertTrue(a.launch().dynamicSmemBytes() <= amdTarget.maxSharedMemoryPerBlock());
+                        assertEquals(a.warpsPerBlock() * amdTarget.warpWidth(), a.launch().threadsPerBlock());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void literalsRoundTripExactly() {
         Random r = new Random(20261123);
         for (int n = 0; n < 10_000; n++) {
