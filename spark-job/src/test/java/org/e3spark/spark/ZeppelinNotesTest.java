@@ -1,0 +1,265 @@
+package org.e3spark.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.tools.nsc.Global;
+import scala.tools.nsc.Settings;
+import scala.tools.nsc.reporters.StoreReporter;
+
+/**
+ * The Zeppelin notes in {@code notebooks/} as CI sees them: Zeppelin's note structure (Zeppelin's
+ * own parser is not on Maven Central), every {@code %spark} paragraph compiled by the Scala 2.13
+ * compiler against the current API (one compiler run for all notes, each note's paragraphs in order
+ * inside one method with {@code spark} and a {@code z} stand-in), and the quickstart and kernels
+ * notes run on a local[2] session with their printed numbers checked.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ZeppelinNotesTest {
+
+    /** Zeppelin's interpreter pattern (Paragraph.java) and the interpreters these notes may use. */
+    static final Pattern INTERPRETER = Pattern.compile("^(\\s*)%([a-zA-Z0-9_\\-]+(?:\\.\\w+)*)");
+    static final Set<String> KNOWN = Set.of("spark", "spark.sql", "spark.pyspark", "spark.conf", "md", "sh", "java");
+    static final List<String> NOTE_KEYS = List.of("paragraphs", "name", "id", "defaultInterpreterGroup", "version",
+            "noteParams", "noteForms", "angularObjects", "config", "info");
+    static final List<String> PARAGRAPH_KEYS = List.of("text", "id", "config", "settings", "status", "dateCreated",
+            "dateUpdated");
+    static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+    static final String JAR = "spark-job/target/e3spark-spark-job-0.1.0-SNAPSHOT-shaded.jar";
+
+    final Map<String, JsonNode> notes = new LinkedHashMap<>();
+    SparkSession spark;
+    Path classes;
+    List<String> compileErrors = new ArrayList<>();
+
+    @BeforeAll
+    void loadAndCompile() throws IOException {
+        Path dir = Path.of(System.getProperty("user.dir")).resolve("../notebooks").normalize();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".zpln")).sorted().toList()) {
+                notes.put(f.getFileName().toString(), new ObjectMapper().readTree(f.toFile()));
+            }
+        }
+        assertEquals(3, notes.size(), "notes in " + dir);
+        classes = Files.createTempDirectory("zeppelin-notes");
+        compile();
+    }
+
+    @AfterAll
+    void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    static String interpreter(String text) {
+        Matcher m = INTERPRETER.matcher(text);
+        return m.find() ? m.group(2) : null;
+    }
+
+    static String body(String text) {
+        Matcher m = INTERPRETER.matcher(text);
+        return m.find() ? text.substring(m.end()) : text;
+    }
+
+    static List<JsonNode> paragraphs(JsonNode note) {
+        List<JsonNode> ps = new ArrayList<>();
+        note.get("paragraphs").forEach(ps::add);
+        return ps;
+    }
+
+    static List<String> textsOf(JsonNode note, String interp) {
+        return paragraphs(note).stream().map(p -> p.get("text").asText())
+                .filter(t -> interp.equals(interpreter(t))).map(ZeppelinNotesTest::body).toList();
+    }
+
+    static String className(String file) {
+        return "Note_" + file.replaceAll("\\.zpln$", "").replaceAll("[^A-Za-z0-9]", "_");
+    }
+
+    @Test
+    void everyNoteHasZeppelinsStructure() {
+        Set<String> ids = new HashSet<>();
+        Set<String> noteIds = new HashSet<>();
+        for (var e : notes.entrySet()) {
+            String f = e.getKey();
+            JsonNode note = e.getValue();
+            for (String k : NOTE_KEYS) {
+                assertTrue(note.has(k), f + ": no top-level " + k);
+            }
+            assertTrue(note.get("paragraphs").isArray() && !note.get("paragraphs").isEmpty(), f + ": paragraphs");
+            assertTrue(noteIds.add(note.get("id").asText()), f + ": note id repeated");
+            assertEquals("spark", note.get("defaultInterpreterGroup").asText(), f);
+            List<String> interps = new ArrayList<>();
+            for (JsonNode p : paragraphs(note)) {
+                for (String k : PARAGRAPH_KEYS) {
+                    assertTrue(p.has(k), f + ": paragraph without " + k + ": " + p);
+                }
+                String id = p.get("id").asText();
+                assertTrue(id.startsWith("paragraph_") && ids.add(id), f + ": paragraph id not unique: " + id);
+                for (String d : List.of("dateCreated", "dateUpdated")) {
+                    try {
+                        LocalDateTime.parse(p.get(d).asText(), DATE);
+                    } catch (DateTimeParseException ex) {
+                        fail(f + " " + id + ": " + d + " is not yyyy-MM-dd HH:mm:ss.SSS: " + p.get(d));
+                    }
+                }
+                JsonNode cfg = p.get("config");
+                assertTrue(cfg.has("editorMode") && cfg.has("colWidth"), f + " " + id + ": config " + cfg);
+                assertTrue(p.get("settings").has("params") && p.get("settings").has("forms"), f + " " + id);
+                String interp = interpreter(p.get("text").asText());
+                assertTrue(interp != null && KNOWN.contains(interp), f + " " + id + ": interpreter " + interp);
+                interps.add(interp);
+            }
+            // the jar before the interpreter starts: the first non-markdown paragraph is %spark.conf
+            String first = interps.stream().filter(i -> !i.equals("md")).findFirst().orElseThrow();
+            assertEquals("spark.conf", first, f + ": the first code paragraph must be %spark.conf");
+            String conf = textsOf(note, "spark.conf").get(0);
+            assertTrue(conf.contains("\nspark.jars ") && conf.contains(JAR), f + ": spark.jars " + JAR);
+            assertTrue(conf.contains("zeppelin.spark.enableSupportedVersionCheck false"), f);
+            assertTrue(textsOf(note, "md").stream().anyMatch(t -> t.contains("Spark 4.2")
+                    && t.contains("zeppelin.spark.enableSupportedVersionCheck")), f + ": how to run with Spark 4.2");
+            assertTrue(interps.contains("spark"), f + ": no %spark paragraph");
+        }
+        JsonNode quick = notes.get("1-quickstart.zpln");
+        JsonNode chart = paragraphs(quick).stream().filter(p -> "spark.sql".equals(interpreter(p.get("text").asText())))
+                .findFirst().orElseThrow().get("config").path("results").path("0").path("graph");
+        assertEquals("multiBarChart", chart.path("mode").asText(), "quickstart's %spark.sql chart");
+        assertFalse(chart.path("keys").isEmpty() || chart.path("values").isEmpty(), "chart keys and values");
+    }
+
+    /** One compiler run: a stand-in for Zeppelin's {@code z} and one object per note. */
+    void compile() throws IOException {
+        List<String> sources = new ArrayList<>();
+        Path zSource = classes.resolve("ZStandIn.scala");
+        Files.writeString(zSource, """
+                package zeppelin.notes
+                class ZStandIn {
+                  val values = scala.collection.mutable.Map[String, Any]()
+                  def show(obj: Any): Unit = show(obj, 1000)
+                  def show(obj: Any, maxResult: Int): Unit = obj match {
+                    case d: org.apache.spark.sql.Dataset[_] => d.show(maxResult, false)
+                    case o => println(o)
+                  }
+                  def put(name: String, value: Any): Unit = values(name) = value
+                  def get(name: String): Any = values(name)
+                }
+                """);
+        sources.add(zSource.toString());
+        for (var e : notes.entrySet()) {
+            StringBuilder s = new StringBuilder("package zeppelin.notes\nobject ").append(className(e.getKey()))
+                    .append(" {\n  def run(spark: org.apache.spark.sql.SparkSession, z: ZStandIn): String = {\n")
+                    .append("    val captured = new java.io.ByteArrayOutputStream()\n")
+                    .append("    Console.withOut(new java.io.PrintStream(captured, true, \"UTF-8\")) {\n");
+            int k = 0;
+            for (JsonNode p : paragraphs(e.getValue())) {
+                String text = p.get("text").asText();
+                if ("spark".equals(interpreter(text))) {
+                    s.append("// ---- paragraph ").append(k).append(' ').append(p.get("id").asText()).append('\n')
+                            .append(body(text)).append('\n');
+                }
+                k++;
+            }
+            s.append("    ()\n    }\n    captured.toString(\"UTF-8\")\n  }\n}\n");
+            Path src = classes.resolve(className(e.getKey()) + ".scala");
+            Files.writeString(src, s);
+            sources.add(src.toString());
+        }
+        Settings settings = new Settings();
+        settings.classpath().value_$eq(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+        settings.outdir().value_$eq(classes.toString());
+        settings.nowarn().value_$eq(Boolean.TRUE);
+        StoreReporter reporter = new StoreReporter(settings);
+        Global global = new Global(settings, reporter);
+        Global.Run run = global.new Run();
+        run.compile(CollectionConverters.asScala(sources).toList());
+        for (StoreReporter.Info i : CollectionConverters.asJava(reporter.infos())) {
+            if (i.severity().toString().equals("ERROR")) {
+                String where = i.pos().isDefined() ? i.pos().source().file().name() + ":" + i.pos().line() + ": "
+                        + i.pos().lineContent().strip() : "";
+                compileErrors.add(where + "\n  " + i.msg());
+            }
+        }
+    }
+
+    @Test
+    void everySparkParagraphCompilesAgainstTheCurrentApi() {
+        assertTrue(compileErrors.isEmpty(), "Scala compile errors in the notes:\n" + String.join("\n", compileErrors));
+    }
+
+    private String runNote(String file) throws Exception {
+        assertTrue(compileErrors.isEmpty(), "notes do not compile: " + compileErrors);
+        if (spark == null) {
+            spark = SparkSession.builder().master("local[2]").appName("zeppelin-notes")
+                    .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        }
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+            t.setContextClassLoader(loader);
+            Class<?> z = loader.loadClass("zeppelin.notes.ZStandIn");
+            Method run = loader.loadClass("zeppelin.notes." + className(file)).getMethod("run", SparkSession.class, z);
+            String out = (String) run.invoke(null, spark, z.getConstructor().newInstance());
+            System.out.println("---- " + file + "\n" + out);
+            return out;
+        } catch (InvocationTargetException e) {
+            throw (Exception) e.getCause();
+        } finally {
+            t.setContextClassLoader(before);
+        }
+    }
+
+    @Test
+    void quickstartRunsInLocalModeAndPrintsTheSampleNumbers() throws Exception {
+        String out = runNote("1-quickstart.zpln");
+        for (String line : List.of("structures: 9", "atoms: 386", "featurized structures: 9", "atom feature width: 28",
+                "structure feature width: 56")) {
+            assertTrue(out.lines().anyMatch(line::equals), "quickstart printed no line '" + line + "':\n" + out);
+        }
+        assertTrue(out.contains("metrics: structures=9 atoms=386 "), out);
+        // its %spark.sql paragraphs on the view the Scala paragraphs left behind
+        List<String> sql = textsOf(notes.get("1-quickstart.zpln"), "spark.sql");
+        assertEquals(1, sql.size());
+        List<Row> rows = spark.sql(sql.get(0)).collectAsList();
+        assertEquals(9, rows.stream().mapToLong(r -> r.getLong(1)).sum());
+        assertEquals(386, rows.stream().mapToLong(r -> r.getLong(2)).sum());
+        assertTrue(rows.stream().allMatch(r -> r.getDouble(3) > 0), rows.toString());
+    }
+
+    @Test
+    void kernelsNoteRunsAndItsHandValuesHold() throws Exception {
+        String out = runNote("3-kernels.zpln");
+        assertFalse(out.contains("MISMATCH"), out);
+        assertEquals(4, out.lines().filter(l -> l.endsWith(": ok")).count(), out);
+    }
+}
