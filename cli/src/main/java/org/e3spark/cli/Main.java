@@ -40,6 +40,11 @@ public final class Main {
     private Main() {
     }
 
+    /** The verbs this class dispatches ({@code test} is the script's own). */
+    static java.util.Set<String> commandNames() {
+        return java.util.Collections.unmodifiableSet(COMMANDS.keySet());
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
