@@ -52,8 +52,8 @@ class ZeppelinNotesTest {
     static final Set<String> KNOWN = Set.of("spark", "spark.sql", "spark.pyspark", "spark.conf", "md", "sh", "java");
     static final List<String> NOTE_KEYS = List.of("paragraphs", "name", "id", "defaultInterpreterGroup", "version",
             "noteParams", "noteForms", "angularObjects", "config", "info");
-    static final List<String> PARAGRAPH_KEYS = List.of("text", "id", "config", "settings", "status", "dateCreated",
-            "dateUpdated");
+    static final List<String> PARAGRAPH_KEYS = List.of("title", "text", "id", "config", "settings", "results",
+            "status", "dateCreated", "dateUpdated");
     static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
     static final String JAR = "spark-job/target/e3spark-spark-job-0.1.0-SNAPSHOT-shaded.jar";
 
@@ -205,8 +205,20 @@ class ZeppelinNotesTest {
         run.compile(CollectionConverters.asScala(sources).toList());
         for (StoreReporter.Info i : CollectionConverters.asJava(reporter.infos())) {
             if (i.severity().toString().equals("ERROR")) {
-                String where = i.pos().isDefined() ? i.pos().source().file().name() + ":" + i.pos().line() + ": "
-                        + i.pos().lineContent().strip() : "";
+                String where = "";
+                if (i.pos().isDefined()) {
+                    // the paragraph: the nearest "// ---- paragraph" marker above the line
+                    String paragraph = "";
+                    for (int l = i.pos().line() - 1; l >= 1; l--) {
+                        String text = new String(i.pos().source().lineToString(l - 1));
+                        if (text.startsWith("// ---- paragraph ")) {
+                            paragraph = " (" + text.substring(8) + ")";
+                            break;
+                        }
+                    }
+                    where = i.pos().source().file().name() + ":" + i.pos().line() + paragraph + ": "
+                            + i.pos().lineContent().strip();
+                }
                 compileErrors.add(where + "\n  " + i.msg());
             }
         }
