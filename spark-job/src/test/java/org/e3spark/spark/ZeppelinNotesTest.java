@@ -42,7 +42,8 @@ import scala.tools.nsc.reporters.StoreReporter;
  * own parser is not on Maven Central), every {@code %spark} paragraph compiled by the Scala 2.13
  * compiler against the current API (one compiler run for all notes, each note's paragraphs in order
  * inside one method with {@code spark} and a {@code z} stand-in), and the quickstart and kernels
- * notes run on a local[2] session with their printed numbers checked.
+ * notes run on a local[2] session with their printed numbers checked. The {@code scala} snippets of
+ * README.md and docs/*.md are compiled in the same run.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ZeppelinNotesTest {
@@ -61,6 +62,7 @@ class ZeppelinNotesTest {
     SparkSession spark;
     Path classes;
     List<String> compileErrors = new ArrayList<>();
+    int docSnippets;
 
     @BeforeAll
     void loadAndCompile() throws IOException {
@@ -195,6 +197,32 @@ class ZeppelinNotesTest {
             Files.writeString(src, s);
             sources.add(src.toString());
         }
+        // the ```scala snippets of the README and docs/*.md, each a method of one object per file
+        Path root = Path.of(System.getProperty("user.dir")).resolve("..").normalize();
+        List<Path> docs = new ArrayList<>(List.of(root.resolve("README.md")));
+        try (Stream<Path> files = Files.list(root.resolve("docs"))) {
+            files.filter(p -> p.toString().endsWith(".md")).sorted().forEach(docs::add);
+        }
+        for (Path doc : docs) {
+            List<String> lines = Files.readAllLines(doc);
+            StringBuilder s = new StringBuilder("package zeppelin.notes\nobject ").append(className("Docs_" + doc.getFileName()))
+                    .append(" {\n");
+            int snippets = 0;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).strip().equals("```scala")) {
+                    s.append("  def snippet").append(snippets++).append("(spark: org.apache.spark.sql.SparkSession, z: ZStandIn): Unit = {\n")
+                            .append("// ---- paragraph ").append(doc.getFileName()).append(" line ").append(i + 1).append('\n');
+                    while (!lines.get(++i).strip().equals("```")) {
+                        s.append(lines.get(i)).append('\n');
+                    }
+                    s.append("    ()\n  }\n");
+                }
+            }
+            docSnippets += snippets;
+            Path src = classes.resolve(className("Docs_" + doc.getFileName()) + ".scala");
+            Files.writeString(src, s.append("}\n"));
+            sources.add(src.toString());
+        }
         Settings settings = new Settings();
         settings.classpath().value_$eq(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         settings.outdir().value_$eq(classes.toString());
@@ -225,8 +253,9 @@ class ZeppelinNotesTest {
     }
 
     @Test
-    void everySparkParagraphCompilesAgainstTheCurrentApi() {
+    void everySparkParagraphAndDocSnippetCompilesAgainstTheCurrentApi() {
         assertTrue(compileErrors.isEmpty(), "Scala compile errors in the notes:\n" + String.join("\n", compileErrors));
+        assertTrue(docSnippets >= 1, "no ```scala snippet found in README.md and docs/*.md");
     }
 
     private String runNote(String file) throws Exception {
