@@ -78,9 +78,16 @@ class ZeppelinNotesTest {
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws IOException {
         if (spark != null) {
             spark.stop();
+        }
+        if (classes != null) {
+            try (Stream<Path> all = Files.walk(classes)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
