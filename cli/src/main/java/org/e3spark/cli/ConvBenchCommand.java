@@ -1,7 +1,6 @@
 package org.e3spark.cli;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.e3spark.kernels.ConvGraph;
 import org.e3spark.kernels.ConvMode;
@@ -9,7 +8,6 @@ import org.e3spark.kernels.DType;
 import org.e3spark.kernels.ProblemCatalog;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.cuda.CudaDevice;
-import org.e3spark.kernels.cuda.CudaEvent;
 import org.e3spark.kernels.cuda.CudaFunction;
 import org.e3spark.kernels.cuda.CudaModule;
 import org.e3spark.kernels.cuda.CudaRuntime;
@@ -97,12 +95,12 @@ final class ConvBenchCommand implements Main.Command {
                     String[] dirs = {"forward", "backward"};
                     double[] oeq = {OEQ_FORWARD_MS, OEQ_BACKWARD_MS};
                     for (int d = 0; d < 2; d++) {
-                        double ms = median(t[d]);
+                        double ms = EventTimer.median(t[d]);
                         if (mode == ConvMode.ATOMIC) {
                             atomicMs[d] = ms;
                         }
                         System.out.printf("%-5s %-13s %-9s %6d %10.3f %10.3f %9.0f %7.2f %9s%n", Choices.name(dtype),
-                                mode.name().toLowerCase(), dirs[d], budget, ms, percentile(t[d], 0.9),
+                                mode.name().toLowerCase(), dirs[d], budget, ms, EventTimer.percentile(t[d], 0.9),
                                 bytes[d] / (ms / 1e3) / 1e9, ms / oeq[d],
                                 atomicMs[d] > 0 ? String.format("%.2f", ms / atomicMs[d]) : "-");
                     }
@@ -143,8 +141,8 @@ final class ConvBenchCommand implements Main.Command {
                 DeviceBuffer gy = random.apply(m * p.in2().dim());
                 DeviceBuffer gw = random.apply(wn);
                 stream.synchronize();
-                double[] fwd = timeMs(device, stream, repeat, () -> conv.forward(x, y, w, out, dg, stream));
-                double[] bwd = timeMs(device, stream, repeat, () -> conv.backward(x, y, w, g, gx, gy, gw, dg, stream));
+                double[] fwd = EventTimer.timeMs(device, stream, repeat, () -> conv.forward(x, y, w, out, dg, stream));
+                double[] bwd = EventTimer.timeMs(device, stream, repeat, () -> conv.backward(x, y, w, g, gx, gy, gw, dg, stream));
                 return new double[][] {fwd, bwd};
             } finally {
                 all.forEach(DeviceBuffer::close);
@@ -161,33 +159,5 @@ final class ConvBenchCommand implements Main.Command {
         long y = m * p.in2().dim();
         long out = n * p.out().dim();
         return new long[] {(x + y + w + out) * dtype.bytes(), (x + y + w + out + x + y + w) * dtype.bytes()};
-    }
-
-    private static double[] timeMs(CudaDevice device, CudaStream stream, int repeat, Runnable call) {
-        for (int i = 0; i < 5; i++) {
-            call.run();
-        }
-        stream.synchronize();
-        double[] ms = new double[repeat];
-        try (CudaEvent start = device.createEvent(); CudaEvent end = device.createEvent()) {
-            for (int r = 0; r < repeat; r++) {
-                start.record(stream);
-                call.run();
-                end.record(stream);
-                end.synchronize();
-                ms[r] = end.elapsedMillisSince(start);
-            }
-        }
-        return ms;
-    }
-
-    private static double median(double[] v) {
-        return percentile(v, 0.5);
-    }
-
-    private static double percentile(double[] v, double q) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[Math.min(s.length - 1, (int) Math.floor(q * s.length))];
     }
 }

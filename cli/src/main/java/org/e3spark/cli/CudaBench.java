@@ -3,7 +3,6 @@ package org.e3spark.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -15,7 +14,6 @@ import org.e3spark.kernels.ProblemCost;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.cuda.CachingKernelCompiler;
 import org.e3spark.kernels.cuda.CudaDevice;
-import org.e3spark.kernels.cuda.CudaEvent;
 import org.e3spark.kernels.cuda.CudaRuntime;
 import org.e3spark.kernels.cuda.CudaStream;
 import org.e3spark.kernels.cuda.CudaTensorProduct;
@@ -129,27 +127,11 @@ final class CudaBench {
     }
 
     private double[] timeMs(CudaStream stream, Runnable call) {
-        for (int w = 0; w < 5; w++) {
-            call.run();
-        }
-        stream.synchronize();
-        double[] ms = new double[repeat];
-        try (CudaEvent start = device.createEvent(); CudaEvent end = device.createEvent()) {
-            for (int r = 0; r < repeat; r++) {
-                start.record(stream);
-                call.run();
-                end.record(stream);
-                end.synchronize();
-                ms[r] = end.elapsedMillisSince(start);
-            }
-        }
-        return ms;
+        return EventTimer.timeMs(device, stream, repeat, call);
     }
 
     private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
+        return EventTimer.median(v);
     }
 
     /** One set of device operands (inputs, gradOut and double-backward seeds), random normal. */
