@@ -29,23 +29,16 @@ public final class CudaTensorProduct extends TensorProductBase {
     private final TensorProductModule kernels;
     private final DeviceAllocator allocator;
     private final CudaStream stream;
+    private final InstanceResources resources;
 
     private CudaTensorProduct(TPProblem problem, DType dtype, CudaDevice device) {
         super(problem, dtype);
         this.device = device;
-        this.kernels = new TensorProductModule(problem, dtype, device);
-        DeviceAllocator a = null;
-        try {
-            a = device.newAllocator("tensor-product");
-            this.allocator = a;
-            this.stream = device.createStream();
-        } catch (RuntimeException e) {
-            if (a != null) {
-                a.close();
-            }
-            kernels.close();
-            throw e;
-        }
+        this.resources = new InstanceResources(device, "tensor-product",
+                () -> new TensorProductModule(problem, dtype, device));
+        this.kernels = resources.kernels;
+        this.allocator = resources.allocator;
+        this.stream = resources.stream;
     }
 
     /** On the default device ({@link CudaRuntime#defaultDevice()}). */
@@ -256,14 +249,6 @@ public final class CudaTensorProduct extends TensorProductBase {
             return;
         }
         super.close();
-        try {
-            stream.close();
-        } finally {
-            try {
-                allocator.close();
-            } finally {
-                kernels.close();
-            }
-        }
+        resources.close();
     }
 }

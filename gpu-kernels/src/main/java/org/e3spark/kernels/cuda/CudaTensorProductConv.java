@@ -48,6 +48,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
     private final TensorProductModule kernels;
     private final DeviceAllocator allocator;
     private final CudaStream stream;
+    private final InstanceResources resources;
     private final DeviceBuffer[] workspace = new DeviceBuffer[2];
     private final Map<ConvGraph, DeviceConvGraph> prepared = new LinkedHashMap<>(8, 0.75f, true);
 
@@ -55,19 +56,11 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
                                   PlannerTuning tuning) {
         super(problem, dtype, mode);
         this.device = device;
-        this.kernels = new TensorProductModule(problem, dtype, device, true, tuning);
-        DeviceAllocator a = null;
-        try {
-            a = device.newAllocator("tensor-product-conv");
-            this.allocator = a;
-            this.stream = device.createStream();
-        } catch (RuntimeException e) {
-            if (a != null) {
-                a.close();
-            }
-            kernels.close();
-            throw e;
-        }
+        this.resources = new InstanceResources(device, "tensor-product-conv",
+                () -> new TensorProductModule(problem, dtype, device, true, tuning));
+        this.kernels = resources.kernels;
+        this.allocator = resources.allocator;
+        this.stream = resources.stream;
     }
 
     /** On the default device ({@link CudaRuntime#defaultDevice()}). */
@@ -406,13 +399,8 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
                     workspace[i] = null;
                 }
             }
-            stream.close();
         } finally {
-            try {
-                allocator.close();
-            } finally {
-                kernels.close();
-            }
+            resources.close();
         }
     }
 }

@@ -66,36 +66,22 @@ public final class EquivariantLinear {
 
     /** y = Linear(x) for n rows. */
     public double[] forward(double[] x, int n, double[] weight) {
-        int di = in.dim();
-        int dout = out.dim();
-        double[] y = new double[n * dout];
-        for (Path p : paths) {
-            int d = p.dim();
-            for (int r = 0; r < n; r++) {
-                int xb = r * di + p.inOffset();
-                int yb = r * dout + p.outOffset();
-                for (int u = 0; u < p.mulIn(); u++) {
-                    int wb = p.weightOffset() + u * p.mulOut();
-                    for (int v = 0; v < p.mulOut(); v++) {
-                        double c = p.coef() * weight[wb + v];
-                        if (c == 0) {
-                            continue;
-                        }
-                        for (int m = 0; m < d; m++) {
-                            y[yb + v * d + m] += c * x[xb + u * d + m];
-                        }
-                    }
-                }
-            }
-        }
-        return y;
+        return apply(x, n, weight, false);
     }
 
     /** dL/dx from dL/dy (the transpose). */
     public double[] backward(double[] gy, int n, double[] weight) {
+        return apply(gy, n, weight, true);
+    }
+
+    /**
+     * The map or its transpose: per path, out channel v += coef * W[u, v] * in channel u (forward), or
+     * in channel u += coef * W[u, v] * out channel v (transpose), for every component m.
+     */
+    private double[] apply(double[] src, int n, double[] weight, boolean transpose) {
         int di = in.dim();
         int dout = out.dim();
-        double[] gx = new double[n * di];
+        double[] dst = new double[n * (transpose ? di : dout)];
         for (Path p : paths) {
             int d = p.dim();
             for (int r = 0; r < n; r++) {
@@ -108,13 +94,15 @@ public final class EquivariantLinear {
                         if (c == 0) {
                             continue;
                         }
+                        int from = transpose ? yb + v * d : xb + u * d;
+                        int to = transpose ? xb + u * d : yb + v * d;
                         for (int m = 0; m < d; m++) {
-                            gx[xb + u * d + m] += c * gy[yb + v * d + m];
+                            dst[to + m] += c * src[from + m];
                         }
                     }
                 }
             }
         }
-        return gx;
+        return dst;
     }
 }
