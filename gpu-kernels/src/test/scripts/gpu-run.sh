@@ -6,6 +6,7 @@
 #   bash .gpu/run/gpu-run.sh conv    the fused-convolution benchmark (conv-mace-large); extra arguments
 #                                    after "conv" go to conv-bench (e.g. --bytes-per-warp 4096,8192)
 #   bash .gpu/run/gpu-run.sh featurize  the featurizer (library path, no Spark) on CUDA and on the CPU
+#   bash .gpu/run/gpu-run.sh two-gpu   only the two-device test (on a machine with two GPUs)
 #   bash .gpu/run/gpu-run.sh all     tests and bench
 # Several may be named: "tests conv" runs the tests, then the convolution benchmark.
 set -o pipefail
@@ -44,6 +45,15 @@ fi
 if has conv; then
   "${JAVA[@]}" -Xmx16g -cp "$CP" org.e3spark.cli.Main conv-bench "${conv_args[@]}" 2>&1 | tee "$OUTDIR/conv-bench.log" \
     | grep -v "INFO" || rc=1
+fi
+if has two-gpu; then
+  nvidia-smi -L
+  "${JAVA[@]}" -cp "$CP" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \
+    --details-theme=ascii --select-class org.e3spark.kernels.cuda.TwoDeviceGpuTest --fail-if-no-tests \
+    2>&1 | tee "$OUTDIR/two-gpu.log" | grep -vE "^\[main\] INFO|^$" | tail -30
+  trc=${PIPESTATUS[0]}
+  [ "$trc" = 0 ] || rc=$trc
+  grep -qE '\[ +0 tests skipped' "$OUTDIR/two-gpu.log" || { echo "FAIL: the two-device test was skipped"; rc=3; }
 fi
 if has featurize; then
   for backend in cuda cpu; do
