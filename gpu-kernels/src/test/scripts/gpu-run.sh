@@ -27,7 +27,9 @@ mkdir -p /tmp/e3spark-gpu
 export E3SPARK_REQUIRE_GPU=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 rc=0
-"${JAVA[@]}" -cp "$CP" org.e3spark.kernels.cuda.KernelPrewarm 16 2>&1 | tee "$OUTDIR/prewarm.log" | grep prewarm || rc=1
+if has tests || has all || has bench || has conv; then
+  "${JAVA[@]}" -cp "$CP" org.e3spark.kernels.cuda.KernelPrewarm 16 2>&1 | tee "$OUTDIR/prewarm.log" | grep prewarm || rc=1
+fi
 if has tests || has all; then
   "${JAVA[@]}" -cp "$CP" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \
     --details-theme=ascii --select-package org.e3spark.kernels --include-tag gpu --fail-if-no-tests \
