@@ -5,7 +5,10 @@
 #   bash .gpu/run/gpu-run.sh bench   the CUDA benchmark table (batch 50,000, both dtypes, all directions)
 #   bash .gpu/run/gpu-run.sh conv    the fused-convolution benchmark (conv-mace-large); extra arguments
 #                                    after "conv" go to conv-bench (e.g. --bytes-per-warp 4096,8192)
-#   bash .gpu/run/gpu-run.sh featurize  the featurizer (library path, no Spark) on CUDA and on the CPU
+#   bash .gpu/run/gpu-run.sh featurize  the featurizer (library path, no Spark) on CUDA (forward on the device),
+#                                    CUDA with host dense stages, and the CPU, small and medium models
+#                                    (FEATURIZE_RUNS="backend:threads:config:structures[:host] ...")
+#   bash .gpu/run/gpu-run.sh model-tests  only the featurizer's GPU tests (no prewarm)
 #   bash .gpu/run/gpu-run.sh two-gpu   only the two-device test (on a machine with two GPUs)
 #   bash .gpu/run/gpu-run.sh all     tests and bench
 # Several may be named: "tests conv" runs the tests, then the convolution benchmark.
@@ -20,7 +23,7 @@ done
 has() { for w in "${words[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 OUTDIR=${OUT:-/tmp}
 S=.gpu/run
-CP="$S/lib/*:$S/classes:$S/test-classes:$S/cli-classes:$S/arrow-bridge-classes:$S/model-classes"
+CP="$S/lib/*:$S/classes:$S/test-classes:$S/cli-classes:$S/arrow-bridge-classes:$S/model-classes:$S/model-test-classes"
 JAVA=(.gpu/jre/bin/java --enable-native-access=ALL-UNNAMED -Xss4m -Djava.io.tmpdir=/tmp/e3spark-gpu
       -De3spark.golden.dir=$S/golden -Dorg.slf4j.simpleLogger.defaultLogLevel=info)
 mkdir -p /tmp/e3spark-gpu
@@ -32,7 +35,8 @@ if has tests || has all || has bench || has conv; then
 fi
 if has tests || has all; then
   "${JAVA[@]}" -cp "$CP" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \
-    --details-theme=ascii --select-package org.e3spark.kernels --include-tag gpu --fail-if-no-tests \
+    --details-theme=ascii --select-package org.e3spark.kernels --select-package org.e3spark.model --include-tag gpu \
+    --fail-if-no-tests \
     2>&1 | tee "$OUTDIR/gpu-tests.log" | grep -vE "^\[main\] INFO|^$" | tail -60
   trc=${PIPESTATUS[0]}
   [ "$trc" = 0 ] || rc=$trc
@@ -58,9 +62,20 @@ if has two-gpu; then
   grep -qE '\[ +0 tests skipped' "$OUTDIR/two-gpu.log" || { echo "FAIL: the two-device test was skipped"; rc=3; }
 fi
 if has featurize; then
-  for backend in cuda cpu; do
-    "${JAVA[@]}" -Xmx16g -cp "$CP" org.e3spark.model.FeaturizerBench 2000 $backend float32 2>&1 \
-      | tee -a "$OUTDIR/featurize.log" | grep -v "INFO" || rc=1
+  # Each run: backend:graph-threads:config:structures[:host] (host = CUDA with the host dense stages, the old path).
+  for spec in ${FEATURIZE_RUNS:-cuda:1:featurizer-small:2000 cuda:16:featurizer-small:10000 cpu:16:featurizer-small:2000 \
+      cuda:1:featurizer-small:2000:host cuda:16:featurizer-medium:10000 cpu:16:featurizer-medium:100}; do
+    IFS=: read -r backend threads config n host <<< "$spec"
+    extra=(); [ "$host" = host ] && extra=(-De3spark.featurizer.device=false)
+    "${JAVA[@]}" -Xmx24g "${extra[@]}" -cp "$CP" org.e3spark.model.FeaturizerBench "$n" "$backend" float32 "$threads" "$config" \
+      2>&1 | tee -a "$OUTDIR/featurize.log" | grep -v "INFO" || rc=1
   done
+fi
+if has model-tests; then
+  "${JAVA[@]}" -cp "$CP" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \
+    --details-theme=ascii --select-package org.e3spark.model --include-tag gpu --fail-if-no-tests \
+    2>&1 | tee "$OUTDIR/model-gpu-tests.log" | grep -vE "^\[main\] INFO|^$" | tail -60
+  trc=${PIPESTATUS[0]}
+  [ "$trc" = 0 ] || rc=$trc
 fi
 exit $rc

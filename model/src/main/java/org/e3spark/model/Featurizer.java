@@ -15,9 +15,11 @@ import org.e3spark.kernels.GradientsF32;
 import org.e3spark.kernels.ShNormalization;
 import org.e3spark.kernels.SphericalHarmonics;
 import org.e3spark.kernels.TensorProductConv;
+import org.e3spark.kernels.cuda.CudaTensorProductConv;
 import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 import org.e3spark.model.internal.RadialMlp;
+import org.e3spark.model.internal.gpu.DeviceFeaturizer;
 
 /**
  * A {@link FeaturizerModel} ready to run on one {@link ComputeTarget}: an equivariant
@@ -33,9 +35,13 @@ import org.e3spark.model.internal.RadialMlp;
  *                  Jacobians of the spherical harmonics and radial basis
  * </pre>
  * The fused convolutions (one {@link TensorProductConv} per layer, created once here, where GPU
- * kernels are generated and compiled) run in the chosen dtype on the chosen backend; the small
- * dense stages run in float64 on the host. Not thread-safe: one per task; {@link #close()} frees
- * the convolutions (closing twice is harmless, use after close throws).
+ * kernels are generated and compiled) run in the chosen dtype on the chosen backend. On CUDA the
+ * forward pass runs wholly on the device ({@link DeviceFeaturizer}: the edge inputs, radial MLPs,
+ * linears, gates and readout as generated kernels around the convolutions, one upload and one
+ * download per batch). Forces, and every stage on the CPU backends, use the host path: dense stages
+ * in float64, convolutions on the backend. {@code -De3spark.featurizer.device=false} keeps CUDA
+ * batches on the host path too (for comparisons). Not thread-safe: one per task; {@link #close()}
+ * frees the convolutions (closing twice is harmless, use after close throws).
  */
 public final class Featurizer implements AutoCloseable {
 
@@ -51,6 +57,7 @@ public final class Featurizer implements AutoCloseable {
     private final double[][][] mlpWeights;
     private final RadialBasis radial;
     private final double convScale;
+    private DeviceFeaturizer device;
     private long kernelNanos;
     private long compileNanos;
     private long kernelCalls;
@@ -77,6 +84,11 @@ public final class Featurizer implements AutoCloseable {
                     w[j] = model.weight(lp.prefix() + "radial_mlp.layer" + j + ".weight");
                 }
                 mlpWeights[lp.index()] = w;
+            }
+            if (convs.getFirst() instanceof CudaTensorProductConv
+                    && Boolean.parseBoolean(System.getProperty("e3spark.featurizer.device", "true"))) {
+                List<CudaTensorProductConv> cuda = convs.stream().map(CudaTensorProductConv.class::cast).toList();
+                device = new DeviceFeaturizer(plan, radial, convScale, dtype, cuda, model::weight);
             }
         } catch (RuntimeException e) {
             close();
@@ -116,6 +128,11 @@ public final class Featurizer implements AutoCloseable {
         return new Stats(kernelNanos, compileNanos, kernelCalls, batches);
     }
 
+    /** Per-stage times of the on-device forward pass, when this featurizer has one (CUDA). */
+    public java.util.Optional<DeviceFeaturizer.Timings> deviceTimings() {
+        return device == null ? java.util.Optional.empty() : java.util.Optional.of(device.timings());
+    }
+
     /**
      * Features of structures (convenience for library users and tests): checks species, builds
      * radius graphs at the config's cutoff, packs one batch.
@@ -142,7 +159,7 @@ public final class Featurizer implements AutoCloseable {
 
         // Embedding: one-hot species through o3.Linear.
         int numSpecies = c.species().size();
-        double[] oneHot = new double[n * numSpecies];
+        int[] speciesIndex = new int[n];
         int[] structureOf = new int[n];
         for (int k = 0; k < s; k++) {
             for (int i = in.nodeOffsets()[k]; i < in.nodeOffsets()[k + 1]; i++) {
@@ -152,8 +169,15 @@ public final class Featurizer implements AutoCloseable {
                     throw new org.e3spark.data.InvalidStructureException("structure " + in.structureIds()[k]
                             + ": atomic number " + in.numbers()[i] + " is not among the featurizer's species");
                 }
-                oneHot[i * numSpecies + idx] = 1.0;
+                speciesIndex[i] = idx;
             }
+        }
+        if (device != null && !forces) {
+            return forwardOnDevice(in, speciesIndex);
+        }
+        double[] oneHot = new double[n * numSpecies];
+        for (int i = 0; i < n; i++) {
+            oneHot[i * numSpecies + speciesIndex[i]] = 1.0;
         }
         double[] h = plan.embedding().forward(oneHot, n, model.weight("embedding.weight"));
 
@@ -264,6 +288,17 @@ public final class Featurizer implements AutoCloseable {
                 energies, forceValues);
     }
 
+    private FeaturizerResult forwardOnDevice(BatchInput in, int[] species) {
+        long k0 = device.timings().kernelNanos();
+        DeviceFeaturizer.Output out = device.forward(species, in.nodeOffsets(), in.senders(), in.receivers(),
+                in.vectors());
+        kernelNanos += device.timings().kernelNanos() - k0;
+        kernelCalls++;
+        batches++;
+        return new FeaturizerResult(in.structureIds().clone(), in.nodeOffsets().clone(), plan.atomFeatureWidth(),
+                out.atomFeatures(), out.pooled(), out.energies(), null);
+    }
+
     /** dE/dD per edge from the harmonics and radial gradients; D = x_sender - x_receiver (+ shift). */
     private double[] forcesFromEdgeGradients(BatchInput in, double[] gSh, double[] shJacobian, double[] gRad,
                                              double[] radialDerivative, int shDim) {
@@ -369,6 +404,14 @@ public final class Featurizer implements AutoCloseable {
         }
         closed = true;
         RuntimeException first = null;
+        if (device != null) {
+            try {
+                device.close(); // before the convolutions: its queued work uses them
+            } catch (RuntimeException ex) {
+                first = ex;
+            }
+            device = null;
+        }
         for (TensorProductConv conv : convs) {
             try {
                 conv.close();

@@ -20,17 +20,19 @@ public final class DeviceConvGraph implements AutoCloseable {
 
     private final ConvGraph graph;
     private final CudaDevice device;
-    private final DeviceAllocator allocator;
+    private final DeviceAllocator allocator; // null when the buffers are borrowed from a pool
+    private final DeviceBufferPool pool;
     private final int chunk;
     private final Side receivers;
     private final Side senders;
     private volatile boolean closed;
 
-    private DeviceConvGraph(ConvGraph graph, CudaDevice device, int receiverChunk, int chunk) {
+    private DeviceConvGraph(ConvGraph graph, CudaDevice device, int receiverChunk, int chunk, DeviceBufferPool pool) {
         this.graph = graph;
         this.device = device;
         this.chunk = chunk;
-        this.allocator = device.newAllocator("conv-graph");
+        this.pool = pool;
+        this.allocator = pool == null ? device.newAllocator("conv-graph") : null;
         try {
             int m = graph.numEdges();
             int[] inPerm = new int[m];
@@ -43,11 +45,14 @@ public final class DeviceConvGraph implements AutoCloseable {
                 outPerm[t] = graph.outEdge(t);
                 outPeer[t] = graph.receiver(outPerm[t]);
             }
-            this.receivers = side(ConvWorkList.build(graph.numNodes(), graph::inStart, receiverChunk), inPerm, inPeer);
-            this.senders = side(ConvWorkList.build(graph.numNodes(), graph::outStart, chunk), outPerm, outPeer);
+            this.receivers = side("receivers", ConvWorkList.build(graph.numNodes(), graph::inStart, receiverChunk),
+                    inPerm, inPeer);
+            this.senders = side("senders", ConvWorkList.build(graph.numNodes(), graph::outStart, chunk), outPerm, outPeer);
         } catch (RuntimeException e) {
             try {
-                allocator.close(); // frees what was uploaded so far
+                if (allocator != null) {
+                    allocator.close(); // frees what was uploaded so far
+                }
             } catch (RuntimeException leak) {
                 e.addSuppressed(leak);
             }
@@ -61,19 +66,36 @@ public final class DeviceConvGraph implements AutoCloseable {
             throw new IllegalArgumentException("graph and device must not be null");
         }
         return new DeviceConvGraph(graph, device, ConvWorkList.RECEIVER_CHUNK,
-                ConvWorkList.chunkFor(graph.numEdges(), device.multiprocessorCount()));
+                ConvWorkList.chunkFor(graph.numEdges(), device.multiprocessorCount()), null);
     }
 
-    private Side side(ConvWorkList work, int[] perm, int[] peer) {
-        return new Side(ints(work.items()), work.itemCount(), ints(perm), ints(peer), ints(work.groups()),
-                work.groupCount(), work.slots());
+    /**
+     * Uploads into buffers borrowed from {@code pool} (which keeps them): for a stream of batches, no
+     * device allocation once the pool has grown. Closing the result only marks it closed. The pool's
+     * buffers are overwritten by the next upload: order that after every launch using this graph.
+     */
+    public static DeviceConvGraph upload(ConvGraph graph, CudaDevice device, DeviceBufferPool pool) {
+        if (graph == null || device == null || pool == null) {
+            throw new IllegalArgumentException("graph, device and pool must not be null");
+        }
+        return new DeviceConvGraph(graph, device, ConvWorkList.RECEIVER_CHUNK,
+                ConvWorkList.chunkFor(graph.numEdges(), device.multiprocessorCount()), pool);
     }
 
-    private DeviceBuffer ints(int[] host) {
+    private Side side(String name, ConvWorkList work, int[] perm, int[] peer) {
+        return new Side(ints(name + ".items", work.items()), work.itemCount(), ints(name + ".perm", perm),
+                ints(name + ".peer", peer), ints(name + ".groups", work.groups()), work.groupCount(), work.slots());
+    }
+
+    private DeviceBuffer ints(String role, int[] host) {
         if (host.length == 0) {
             return null;
         }
-        DeviceBuffer b = allocator.allocate(host.length * 4L);
+        DeviceBuffer b = pool == null ? allocator.allocate(host.length * 4L) : pool.buffer("conv-graph." + role, host.length * 4L);
+        if (b.device() != device) {
+            throw new IllegalArgumentException("pool buffer for " + role + " lives on device " + b.device().ordinal()
+                    + ", the graph on " + device.ordinal());
+        }
         b.copyFrom(host);
         return b;
     }
@@ -127,6 +149,9 @@ public final class DeviceConvGraph implements AutoCloseable {
             return;
         }
         closed = true;
+        if (pool != null) {
+            return; // the pool owns the buffers
+        }
         List<DeviceBuffer> all = new ArrayList<>();
         for (Side s : new Side[] {receivers, senders}) {
             for (DeviceBuffer b : new DeviceBuffer[] {s.items(), s.perm(), s.peer(), s.groups()}) {

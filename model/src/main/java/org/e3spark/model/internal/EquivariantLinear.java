@@ -16,7 +16,12 @@ import org.e3spark.kernels.MulIr;
  */
 public final class EquivariantLinear {
 
-    private record Path(int inOffset, int outOffset, int mulIn, int mulOut, int dim, int weightOffset, double coef) {
+    /**
+     * One instruction: input block at {@code inOffset} (mul_in channels of dimension {@code dim}) into
+     * output block at {@code outOffset}, weights {@code weightOffset .. + mulIn*mulOut} (row-major u, v),
+     * scaled by {@code coef}.
+     */
+    public record Path(int inOffset, int outOffset, int mulIn, int mulOut, int dim, int weightOffset, double coef) {
     }
 
     private final Irreps in;
@@ -62,6 +67,11 @@ public final class EquivariantLinear {
 
     public int weightNumel() {
         return weightNumel;
+    }
+
+    /** The instructions in e3nn's order (GPU kernels are generated from them). */
+    public List<Path> paths() {
+        return paths;
     }
 
     /** y = Linear(x) for n rows. */

@@ -67,6 +67,21 @@ public final class Gate {
         return out;
     }
 
+    /** Number of SiLU scalars (leading values of input and output). */
+    public int scalarCount() {
+        return numScalars;
+    }
+
+    /** Number of sigmoid gates (0e values after the scalars in the input, one per gated channel). */
+    public int gateCount() {
+        return numGates;
+    }
+
+    /** The gated blocks, in order (the tail of both input and output). */
+    public Irreps gated() {
+        return gated;
+    }
+
     public double[] forward(double[] x, int n) {
         int di = in.dim();
         int dout = out.dim();

@@ -30,6 +30,20 @@ public final class RadialBasis {
         return count;
     }
 
+    public double cutoff() {
+        return cutoff;
+    }
+
+    /** The constant c of B_n(r) = c sin(nπr/r_c) / r. */
+    public double prefactor() {
+        return prefactor;
+    }
+
+    /** The envelope's power p. */
+    public int envelopePower() {
+        return envelope.p();
+    }
+
     /** R (E x count) and, when {@code derivatives} is not null, dR/dr into it (E x count). */
     public double[] evaluate(double[] lengths, double[] derivativesOrNull) {
         int e = lengths.length;

@@ -33,6 +33,11 @@ public final class RadialMlp {
         return sizes[layer + 1];
     }
 
+    /** Widths from input to output (length layers() + 1). */
+    public int[] sizes() {
+        return sizes.clone();
+    }
+
     public int outSize() {
         return sizes[sizes.length - 1];
     }

@@ -12,12 +12,12 @@ import org.e3spark.kernels.DType;
  * the reverse; and it includes {@code hip_runtime.h} only outside hiprtc, which predefines the
  * runtime's declarations and has no such header.
  */
-final class DialectPrelude {
+public final class DialectPrelude {
 
     private DialectPrelude() {
     }
 
-    static String render(GpuTarget.Dialect dialect, DType dtype, int warpWidth) {
+    public static String render(GpuTarget.Dialect dialect, DType dtype, int warpWidth) {
         String real = dtype == DType.FLOAT64 ? "double" : "float";
         SourceWriter w = new SourceWriter();
         w.comment("---- dialect prelude: " + dialect + ", " + real + ", warp width " + warpWidth + " ----");

@@ -7,12 +7,12 @@ import org.e3spark.kernels.DType;
  * that reads back to the same double; a float as the shortest decimal of the value rounded to
  * float, with the {@code f} suffix so float kernels never compute in double.
  */
-final class Literals {
+public final class Literals {
 
     private Literals() {
     }
 
-    static String of(double value, DType dtype) {
+    public static String of(double value, DType dtype) {
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException("cannot write a non-finite literal: " + value);
         }

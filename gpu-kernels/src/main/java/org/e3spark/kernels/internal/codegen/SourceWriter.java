@@ -5,7 +5,7 @@ package org.e3spark.kernels.internal.codegen;
  * per level), braces that indent and dedent, and comments. Emitters never build indentation by hand,
  * so every generated file is indented the same way.
  */
-final class SourceWriter {
+public final class SourceWriter {
 
     private static final String INDENT = "    ";
 
@@ -13,7 +13,7 @@ final class SourceWriter {
     private int depth;
 
     /** Writes one line at the current indentation (an empty line stays empty). */
-    SourceWriter line(String s) {
+    public SourceWriter line(String s) {
         if (!s.isEmpty()) {
             text.append(INDENT.repeat(depth)).append(s);
         }
@@ -22,28 +22,28 @@ final class SourceWriter {
     }
 
     /** Writes a formatted line. */
-    SourceWriter linef(String format, Object... args) {
+    public SourceWriter linef(String format, Object... args) {
         return line(String.format(java.util.Locale.ROOT, format, args));
     }
 
-    SourceWriter blank() {
+    public SourceWriter blank() {
         return line("");
     }
 
     /** A {@code // } comment line. */
-    SourceWriter comment(String s) {
+    public SourceWriter comment(String s) {
         return line("// " + s);
     }
 
     /** Writes {@code head {} and indents. */
-    SourceWriter open(String head) {
+    public SourceWriter open(String head) {
         line(head.isEmpty() ? "{" : head + " {");
         depth++;
         return this;
     }
 
     /** Dedents and writes {@code }} (plus an optional tail such as {@code ;}). */
-    SourceWriter close(String tail) {
+    public SourceWriter close(String tail) {
         if (depth == 0) {
             throw new IllegalStateException("unbalanced close in generated source");
         }
@@ -51,12 +51,12 @@ final class SourceWriter {
         return line("}" + tail);
     }
 
-    SourceWriter close() {
+    public SourceWriter close() {
         return close("");
     }
 
     /** Appends text written elsewhere verbatim (a prelude). */
-    SourceWriter raw(String s) {
+    public SourceWriter raw(String s) {
         text.append(s);
         return this;
     }
