@@ -149,21 +149,38 @@ public final class Featurizer implements AutoCloseable {
 
     /** Features of one packed batch; forces when asked. */
     public FeaturizerResult featurize(BatchInput in, boolean forces) {
+        return featurize(prepare(in, forces), forces);
+    }
+
+    /**
+     * A batch checked and prepared for {@link #featurize(PreparedBatch, boolean)}: species indices and,
+     * for the on-device forward pass, the graph's orders and work lists. Host work only: safe on
+     * another thread while this featurizer runs the previous batch (the way to keep a GPU busy).
+     */
+    public static final class PreparedBatch {
+        private final BatchInput input;
+        private final int[] speciesIndex;
+        private final DeviceFeaturizer.Prepared device;
+
+        private PreparedBatch(BatchInput input, int[] speciesIndex, DeviceFeaturizer.Prepared device) {
+            this.input = input;
+            this.speciesIndex = speciesIndex;
+            this.device = device;
+        }
+
+        public BatchInput input() {
+            return input;
+        }
+    }
+
+    /** Prepares a batch (see {@link PreparedBatch}); {@code forces} as it will be featurized. */
+    public PreparedBatch prepare(BatchInput in, boolean forces) {
         checkOpen();
         FeaturizerConfig c = model.config();
         int n = in.nodeCount();
-        int e = in.edgeCount();
-        int s = in.structureCount();
-        int lmax = c.lmax();
-        int shDim = SphericalHarmonics.dim(lmax);
-
-        // Embedding: one-hot species through o3.Linear.
-        int numSpecies = c.species().size();
         int[] speciesIndex = new int[n];
-        int[] structureOf = new int[n];
-        for (int k = 0; k < s; k++) {
+        for (int k = 0; k < in.structureCount(); k++) {
             for (int i = in.nodeOffsets()[k]; i < in.nodeOffsets()[k + 1]; i++) {
-                structureOf[i] = k;
                 int idx = c.speciesIndex(in.numbers()[i]);
                 if (idx < 0) {
                     throw new org.e3spark.data.InvalidStructureException("structure " + in.structureIds()[k]
@@ -172,9 +189,36 @@ public final class Featurizer implements AutoCloseable {
                 speciesIndex[i] = idx;
             }
         }
+        DeviceFeaturizer d = device;
+        DeviceFeaturizer.Prepared onDevice = d != null && !forces
+                ? d.prepare(speciesIndex, in.nodeOffsets(), in.senders(), in.receivers(), in.vectors()) : null;
+        return new PreparedBatch(in, speciesIndex, onDevice);
+    }
+
+    /** Features of a prepared batch; forces when asked (prepare with the same flag). */
+    public FeaturizerResult featurize(PreparedBatch batch, boolean forces) {
+        checkOpen();
+        BatchInput in = batch.input;
+        FeaturizerConfig c = model.config();
+        int n = in.nodeCount();
+        int e = in.edgeCount();
+        int s = in.structureCount();
+        int lmax = c.lmax();
+        int shDim = SphericalHarmonics.dim(lmax);
+        int numSpecies = c.species().size();
+        int[] speciesIndex = batch.speciesIndex;
         if (device != null && !forces) {
-            return forwardOnDevice(in, speciesIndex);
+            DeviceFeaturizer.Prepared p = batch.device != null ? batch.device
+                    : device.prepare(speciesIndex, in.nodeOffsets(), in.senders(), in.receivers(), in.vectors());
+            return forwardOnDevice(in, p);
         }
+        int[] structureOf = new int[n];
+        for (int k = 0; k < s; k++) {
+            for (int i = in.nodeOffsets()[k]; i < in.nodeOffsets()[k + 1]; i++) {
+                structureOf[i] = k;
+            }
+        }
+        // Embedding: one-hot species through o3.Linear.
         double[] oneHot = new double[n * numSpecies];
         for (int i = 0; i < n; i++) {
             oneHot[i * numSpecies + speciesIndex[i]] = 1.0;
@@ -288,10 +332,9 @@ public final class Featurizer implements AutoCloseable {
                 energies, forceValues);
     }
 
-    private FeaturizerResult forwardOnDevice(BatchInput in, int[] species) {
+    private FeaturizerResult forwardOnDevice(BatchInput in, DeviceFeaturizer.Prepared prepared) {
         long k0 = device.timings().kernelNanos();
-        DeviceFeaturizer.Output out = device.forward(species, in.nodeOffsets(), in.senders(), in.receivers(),
-                in.vectors());
+        DeviceFeaturizer.Output out = device.forward(prepared);
         kernelNanos += device.timings().kernelNanos() - k0;
         kernelCalls++;
         batches++;

@@ -81,18 +81,16 @@ public final class FeaturizerBench {
         if (graphThreads < 1) {
             throw new IllegalArgumentException("graph threads must be >= 1, got " + graphThreads);
         }
-        ExecutorService pool = graphThreads > 1 ? Executors.newFixedThreadPool(graphThreads, r -> {
-            Thread t = new Thread(r, "featurizer-bench-graphs");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        ExecutorService pool = graphThreads > 1 ? daemonPool(graphThreads, "featurizer-bench-graphs") : null;
+        // with workers, batch k+1 is prepared (graph orders, work lists) while batch k runs
+        ExecutorService preparer = graphThreads > 1 ? daemonPool(2, "featurizer-bench-prepare") : null;
         try (Featurizer f = Featurizer.create(model, target, dtype)) {
             // warm up on the first 200 structures, then time everything
-            runAll(f, model, data.subList(0, Math.min(200, data.size())), budget, pool, graphThreads);
+            runAll(f, model, data.subList(0, Math.min(200, data.size())), budget, pool, preparer, graphThreads);
             long k0 = f.stats().kernelNanos();
             var d0 = f.deviceTimings();
             long t0 = System.nanoTime();
-            long[] counts = runAll(f, model, data, budget, pool, graphThreads);
+            long[] counts = runAll(f, model, data, budget, pool, preparer, graphThreads);
             double secs = (System.nanoTime() - t0) / 1e9;
             double kernel = (f.stats().kernelNanos() - k0) / 1e9;
             double featurize = counts[3] / 1e9;
@@ -118,13 +116,33 @@ public final class FeaturizerBench {
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
+                preparer.shutdownNow();
             }
+        }
+    }
+
+    private static ExecutorService daemonPool(int threads, String name) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The batches packed so far whose preparation runs ahead (at most two). */
+    private static final class Pipeline {
+        final ExecutorService preparer;
+        final Deque<Future<Featurizer.PreparedBatch>> prepared = new ArrayDeque<>();
+
+        Pipeline(ExecutorService preparer) {
+            this.preparer = preparer;
         }
     }
 
     /** {atoms, edges, graph+packing nanos on this thread, featurize nanos}. */
     private static long[] runAll(Featurizer f, FeaturizerModel model, List<Structure> data, BatchBudget budget,
-                                 ExecutorService pool, int threads) {
+                                 ExecutorService pool, ExecutorService preparer, int threads) {
+        Pipeline pipe = preparer == null ? null : new Pipeline(preparer);
         RadiusGraph rg = model.config().radiusGraph();
         long[] totals = new long[4];
         List<Structure> ss = new ArrayList<>();
@@ -152,7 +170,7 @@ public final class FeaturizerBench {
                 Structure s = chunk.get(k);
                 EdgeList g = graphs.get(k);
                 if (!ss.isEmpty() && !budget.fits(pending[0] + s.atomCount(), pending[1] + g.edgeCount(), 0)) {
-                    featurize(f, ss, gs, totals);
+                    featurize(f, ss, gs, totals, pipe);
                     pending[0] = 0;
                     pending[1] = 0;
                 }
@@ -163,22 +181,36 @@ public final class FeaturizerBench {
             }
         }
         if (!ss.isEmpty()) {
-            featurize(f, ss, gs, totals);
+            featurize(f, ss, gs, totals, pipe);
+        }
+        while (pipe != null && !pipe.prepared.isEmpty()) {
+            run(f, await(pipe.prepared.poll()), totals);
         }
         return totals;
     }
 
-    private static void featurize(Featurizer f, List<Structure> ss, List<EdgeList> gs, long[] totals) {
+    private static void featurize(Featurizer f, List<Structure> ss, List<EdgeList> gs, long[] totals, Pipeline pipe) {
         long t = System.nanoTime();
         BatchInput in = BatchInput.of(GraphBatch.pack(ss, gs, null));
         totals[2] += System.nanoTime() - t;
-        t = System.nanoTime();
-        f.featurize(in, false);
-        totals[3] += System.nanoTime() - t;
-        totals[0] += in.nodeCount();
-        totals[1] += in.edgeCount();
         ss.clear();
         gs.clear();
+        if (pipe == null) {
+            run(f, f.prepare(in, false), totals);
+            return;
+        }
+        pipe.prepared.add(pipe.preparer.submit(() -> f.prepare(in, false)));
+        if (pipe.prepared.size() > 2) {
+            run(f, await(pipe.prepared.poll()), totals);
+        }
+    }
+
+    private static void run(Featurizer f, Featurizer.PreparedBatch batch, long[] totals) {
+        long t = System.nanoTime();
+        f.featurize(batch, false);
+        totals[3] += System.nanoTime() - t;
+        totals[0] += batch.input().nodeCount();
+        totals[1] += batch.input().edgeCount();
     }
 
     private static List<EdgeList> build(RadiusGraph rg, List<Structure> chunk) {
@@ -189,14 +221,14 @@ public final class FeaturizerBench {
         return out;
     }
 
-    private static List<EdgeList> await(Future<List<EdgeList>> f) {
+    private static <T> T await(Future<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for graphs", e);
+            throw new IllegalStateException("interrupted while waiting for a worker", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("building graphs failed: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("a graph/prepare worker failed: " + e.getCause().getMessage(), e.getCause());
         }
     }
 }

@@ -27,27 +27,67 @@ public final class DeviceConvGraph implements AutoCloseable {
     private final Side senders;
     private volatile boolean closed;
 
-    private DeviceConvGraph(ConvGraph graph, CudaDevice device, int receiverChunk, int chunk, DeviceBufferPool pool) {
-        this.graph = graph;
-        this.device = device;
-        this.chunk = chunk;
-        this.pool = pool;
-        this.allocator = pool == null ? device.newAllocator("conv-graph") : null;
-        try {
+    /**
+     * The host half of an upload: the graph's sorted orders and the work items of both sides, for a
+     * device with a given number of multiprocessors. Pure host work, safe on any thread, so it can be
+     * prepared for the next batch while the device still runs the current one.
+     */
+    public static final class HostPlan {
+        private final ConvGraph graph;
+        private final int chunk;
+        private final int multiprocessors;
+        private final int[] inPerm;
+        private final int[] inPeer;
+        private final int[] outPerm;
+        private final int[] outPeer;
+        private final ConvWorkList receiverWork;
+        private final ConvWorkList senderWork;
+
+        private HostPlan(ConvGraph graph, int multiprocessors) {
+            this.graph = graph;
+            this.multiprocessors = multiprocessors;
+            this.chunk = ConvWorkList.chunkFor(graph.numEdges(), multiprocessors);
             int m = graph.numEdges();
-            int[] inPerm = new int[m];
-            int[] inPeer = new int[m];
-            int[] outPerm = new int[m];
-            int[] outPeer = new int[m];
+            inPerm = new int[m];
+            inPeer = new int[m];
+            outPerm = new int[m];
+            outPeer = new int[m];
             for (int t = 0; t < m; t++) {
                 inPerm[t] = graph.inEdge(t);
                 inPeer[t] = graph.sender(inPerm[t]);
                 outPerm[t] = graph.outEdge(t);
                 outPeer[t] = graph.receiver(outPerm[t]);
             }
-            this.receivers = side("receivers", ConvWorkList.build(graph.numNodes(), graph::inStart, receiverChunk),
-                    inPerm, inPeer);
-            this.senders = side("senders", ConvWorkList.build(graph.numNodes(), graph::outStart, chunk), outPerm, outPeer);
+            receiverWork = ConvWorkList.build(graph.numNodes(), graph::inStart, ConvWorkList.RECEIVER_CHUNK);
+            senderWork = ConvWorkList.build(graph.numNodes(), graph::outStart, chunk);
+        }
+
+        public ConvGraph graph() {
+            return graph;
+        }
+    }
+
+    /** Plans the upload of {@code graph} for a device of {@code multiprocessors} SMs (host work only). */
+    public static HostPlan plan(ConvGraph graph, int multiprocessors) {
+        if (graph == null || multiprocessors < 1) {
+            throw new IllegalArgumentException("a graph and a positive multiprocessor count are needed");
+        }
+        return new HostPlan(graph, multiprocessors);
+    }
+
+    private DeviceConvGraph(HostPlan plan, CudaDevice device, DeviceBufferPool pool) {
+        if (plan.multiprocessors != device.multiprocessorCount()) {
+            throw new IllegalArgumentException("graph planned for " + plan.multiprocessors + " multiprocessors, device "
+                    + device.ordinal() + " has " + device.multiprocessorCount());
+        }
+        this.graph = plan.graph;
+        this.device = device;
+        this.chunk = plan.chunk;
+        this.pool = pool;
+        this.allocator = pool == null ? device.newAllocator("conv-graph") : null;
+        try {
+            this.receivers = side("receivers", plan.receiverWork, plan.inPerm, plan.inPeer);
+            this.senders = side("senders", plan.senderWork, plan.outPerm, plan.outPeer);
         } catch (RuntimeException e) {
             try {
                 if (allocator != null) {
@@ -65,8 +105,7 @@ public final class DeviceConvGraph implements AutoCloseable {
         if (graph == null || device == null) {
             throw new IllegalArgumentException("graph and device must not be null");
         }
-        return new DeviceConvGraph(graph, device, ConvWorkList.RECEIVER_CHUNK,
-                ConvWorkList.chunkFor(graph.numEdges(), device.multiprocessorCount()), null);
+        return new DeviceConvGraph(plan(graph, device.multiprocessorCount()), device, null);
     }
 
     /**
@@ -78,8 +117,15 @@ public final class DeviceConvGraph implements AutoCloseable {
         if (graph == null || device == null || pool == null) {
             throw new IllegalArgumentException("graph, device and pool must not be null");
         }
-        return new DeviceConvGraph(graph, device, ConvWorkList.RECEIVER_CHUNK,
-                ConvWorkList.chunkFor(graph.numEdges(), device.multiprocessorCount()), pool);
+        return upload(plan(graph, device.multiprocessorCount()), device, pool);
+    }
+
+    /** {@link #upload(ConvGraph, CudaDevice, DeviceBufferPool)} of a graph planned ahead by {@link #plan}. */
+    public static DeviceConvGraph upload(HostPlan plan, CudaDevice device, DeviceBufferPool pool) {
+        if (plan == null || device == null || pool == null) {
+            throw new IllegalArgumentException("plan, device and pool must not be null");
+        }
+        return new DeviceConvGraph(plan, device, pool);
     }
 
     private Side side(String name, ConvWorkList work, int[] perm, int[] peer) {

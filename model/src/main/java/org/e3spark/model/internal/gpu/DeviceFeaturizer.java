@@ -50,17 +50,20 @@ public final class DeviceFeaturizer implements AutoCloseable {
     private final CudaStream stream;
     private final CudaEvent start;
     private final CudaEvent stop;
+    private final CudaEvent copied;
     private final Workspace work;
     private final DeviceBuffer embeddingWeight;
     private final DeviceBuffer readoutWeight;
     private final List<LayerWeights> layerWeights = new ArrayList<>();
     private final String source;
+    private final int multiprocessors;
     private long prepareNanos;
     private long uploadNanos;
     private long kernelNanos;
     private long downloadNanos;
     private long batches;
     private boolean closed;
+    private org.e3spark.kernels.cuda.PinnedHostBuffer pinnedResults;
 
     private record LayerWeights(DeviceBuffer up, DeviceBuffer[] mlp, DeviceBuffer down) {
     }
@@ -84,6 +87,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
         this.dtype = dtype;
         this.convs = List.copyOf(convs);
         this.device = convs.getFirst().device();
+        this.multiprocessors = device.multiprocessorCount();
         FeaturizerKernels kernels = new FeaturizerKernels(plan, radial, convScale, dtype);
         this.source = kernels.render(GpuTarget.Dialect.CUDA, 32);
         String program = "e3spark_featurizer_" + Integer.toHexString(source.hashCode()) + "_"
@@ -93,6 +97,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
         CudaStream s = null;
         CudaEvent e0 = null;
         CudaEvent e1 = null;
+        CudaEvent e2 = null;
         try {
             for (String name : kernels.kernelNames()) {
                 m.function(name); // every kernel present, or fail now
@@ -101,8 +106,9 @@ public final class DeviceFeaturizer implements AutoCloseable {
             s = device.createStream();
             e0 = device.createEvent();
             e1 = device.createEvent();
+            e2 = device.createEvent();
         } catch (RuntimeException ex) {
-            closeAll(ex, e1, e0, s, a, m);
+            closeAll(ex, e2, e1, e0, s, a, m);
             throw ex;
         }
         this.module = m;
@@ -110,6 +116,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
         this.stream = s;
         this.start = e0;
         this.stop = e1;
+        this.copied = e2;
         this.work = new Workspace(allocator, device);
         try {
             this.embeddingWeight = upload(weights.weight("embedding.weight"));
@@ -141,22 +148,56 @@ public final class DeviceFeaturizer implements AutoCloseable {
         return new Timings(prepareNanos, uploadNanos, kernelNanos, downloadNanos, batches);
     }
 
+    /** A batch's host-side preparation: the planned graph and the edge vectors in the kernels' dtype. */
+    public static final class Prepared {
+        private final int[] speciesIndex;
+        private final int[] nodeOffsets;
+        private final DeviceConvGraph.HostPlan graph;
+        private final Object vectors;
+        private final long prepareNanos;
+
+        private Prepared(int[] speciesIndex, int[] nodeOffsets, DeviceConvGraph.HostPlan graph, Object vectors,
+                         long prepareNanos) {
+            this.speciesIndex = speciesIndex;
+            this.nodeOffsets = nodeOffsets;
+            this.graph = graph;
+            this.vectors = vectors;
+            this.prepareNanos = prepareNanos;
+        }
+    }
+
     /**
-     * Forward pass of one batch. {@code speciesIndex} holds each atom's index in the model's species
-     * list (checked by the caller); the edges follow {@link org.e3spark.model.BatchInput}'s convention.
+     * The host half of a batch (graph orders, work lists, dtype conversion). Touches no device state,
+     * so any thread may prepare the next batch while this instance's stream runs the current one.
+     * {@code speciesIndex} holds each atom's index in the model's species list (checked by the
+     * caller); the edges follow {@link org.e3spark.model.BatchInput}'s convention.
      */
+    public Prepared prepare(int[] speciesIndex, int[] nodeOffsets, int[] senders, int[] receivers, double[] vectors) {
+        long t0 = System.nanoTime();
+        ConvGraph graph = ConvGraph.of(senders, receivers, speciesIndex.length);
+        DeviceConvGraph.HostPlan planned = DeviceConvGraph.plan(graph, multiprocessors);
+        Object vecs = convert(vectors);
+        return new Prepared(speciesIndex, nodeOffsets, planned, vecs, System.nanoTime() - t0);
+    }
+
+    /** Forward pass of one batch: {@link #prepare} then {@link #forward(Prepared)}. */
     public Output forward(int[] speciesIndex, int[] nodeOffsets, int[] senders, int[] receivers, double[] vectors) {
+        return forward(prepare(speciesIndex, nodeOffsets, senders, receivers, vectors));
+    }
+
+    /** The device half of a batch: upload, every kernel on this instance's stream, download. */
+    public Output forward(Prepared batch) {
         if (closed) {
             throw new IllegalStateException("device featurizer is closed");
         }
-        int n = speciesIndex.length;
-        int e = senders.length;
-        int s = nodeOffsets.length - 1;
-        long t0 = System.nanoTime();
-        ConvGraph graph = ConvGraph.of(senders, receivers, n);
-        Object vecs = convert(vectors);
+        int n = batch.speciesIndex.length;
+        int e = batch.graph.graph().numEdges();
+        int s = batch.nodeOffsets.length - 1;
+        prepareNanos += batch.prepareNanos;
         long t1 = System.nanoTime();
-        prepareNanos += t1 - t0;
+        Object vecs = batch.vectors;
+        int[] speciesIndex = batch.speciesIndex;
+        int[] nodeOffsets = batch.nodeOffsets;
 
         int lmax = plan.config().lmax();
         int shDim = (lmax + 1) * (lmax + 1);
@@ -164,7 +205,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
         DeviceBuffer species = work.ints("species", n);
         DeviceBuffer offsets = work.ints("node_offsets", s + 1);
         DeviceBuffer edgeVectors = work.reals("vectors", 3L * e, dtype);
-        try (DeviceConvGraph deviceGraph = DeviceConvGraph.upload(graph, device, work)) {
+        try (DeviceConvGraph deviceGraph = DeviceConvGraph.upload(batch.graph, device, work)) {
             species.copyFrom(speciesIndex);
             offsets.copyFrom(nodeOffsets);
             copyIn(edgeVectors, vecs);
@@ -210,12 +251,27 @@ public final class DeviceFeaturizer implements AutoCloseable {
             launch(FeaturizerKernels.POOL, (long) s * width, atom, offsets, pooled, s);
             launch(FeaturizerKernels.ENERGY, s, h, readoutWeight, offsets, energies, s);
             stop.record(stream);
+            // results come back through one pinned buffer, copied on the stream right after the kernels
+            long atomCount = (long) n * width;
+            long pooledCount = (long) s * 2 * width;
+            long total = atomCount + pooledCount + s;
+            java.lang.foreign.MemorySegment host = pinned(total * dtype.bytes());
+            long at = 0;
+            for (Object[] part : new Object[][] {{atom, atomCount}, {pooled, pooledCount}, {energies, (long) s}}) {
+                long count = (Long) part[1];
+                if (count > 0) {
+                    ((DeviceBuffer) part[0]).copyToAsync(host.asSlice(at * dtype.bytes(), count * dtype.bytes()), stream);
+                }
+                at += count;
+            }
+            copied.record(stream);
             stream.synchronize();
-            long t3 = System.nanoTime();
             kernelNanos += Math.round(stop.elapsedMillisSince(start) * 1e6);
-            Output out = new Output(download(atom, (long) n * width), download(pooled, (long) s * 2 * width),
-                    download(energies, s));
-            downloadNanos += System.nanoTime() - t3;
+            long t3 = System.nanoTime();
+            Output out = new Output(widen(host, 0, atomCount), widen(host, atomCount, pooledCount),
+                    widen(host, atomCount + pooledCount, s));
+            // the copies' GPU time plus widening on the host
+            downloadNanos += Math.round(copied.elapsedMillisSince(stop) * 1e6) + System.nanoTime() - t3;
             batches++;
             return out;
         }
@@ -259,20 +315,28 @@ public final class DeviceFeaturizer implements AutoCloseable {
         return b;
     }
 
-    /** The first {@code count} values of a (possibly larger, reused) buffer, widened to float64. */
-    private double[] download(DeviceBuffer b, long count) {
+    /** The pinned staging buffer for results, grown on demand (the stream is idle when it is replaced). */
+    private java.lang.foreign.MemorySegment pinned(long bytes) {
+        if (pinnedResults == null || pinnedResults.byteSize() < bytes) {
+            if (pinnedResults != null) {
+                stream.synchronize();
+                pinnedResults.close();
+                pinnedResults = null;
+            }
+            pinnedResults = device.allocatePinned(Math.max(4096, bytes + bytes / 4));
+        }
+        return pinnedResults.segment();
+    }
+
+    /** {@code count} values from {@code offset} (in elements) of the staged results, as float64. */
+    private double[] widen(java.lang.foreign.MemorySegment host, long offset, long count) {
         double[] out = new double[Math.toIntExact(count)];
-        if (count == 0) {
-            return out;
-        }
         if (dtype == DType.FLOAT64) {
-            b.copyTo(out);
-            return out;
-        }
-        float[] f = new float[out.length];
-        b.copyTo(f);
-        for (int i = 0; i < f.length; i++) {
-            out[i] = f[i];
+            java.lang.foreign.MemorySegment.copy(host, java.lang.foreign.ValueLayout.JAVA_DOUBLE, offset * 8, out, 0, out.length);
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = host.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, offset + i);
+            }
         }
         return out;
     }
@@ -295,6 +359,8 @@ public final class DeviceFeaturizer implements AutoCloseable {
         }
         owned.add(embeddingWeight);
         owned.add(readoutWeight);
+        owned.add(pinnedResults);
+        owned.add(copied);
         owned.add(stop);
         owned.add(start);
         owned.add(stream);
