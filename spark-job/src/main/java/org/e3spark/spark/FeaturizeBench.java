@@ -2,7 +2,9 @@ package org.e3spark.spark;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -24,11 +26,32 @@ import org.e3spark.model.FeaturizerModel;
  * Spark job on the session's master (results to Spark's {@code noop} sink, so no output I/O).
  * Prints structures/s, atoms/s, edges, and the share of time inside the convolution kernels.
  * Asserts nothing. Options: --structures N (10000) --min-atoms 20 --max-atoms 200 --seed S (7)
- * --partitions P (2 x default parallelism) --dtype float32|float64 --skip-library.
+ * --partitions P (2 x default parallelism) --dtype float32|float64 --skip-library
+ * --master URL (default: the spark.master property, else local[2]) --backends auto,cuda,cpu (auto;
+ * each in turn on the same cached DataFrame) --repeat R (1; runs per backend, the first one of a GPU
+ * backend includes compiling its kernels) --conf spark.KEY=VALUE (repeatable, e.g.
+ * spark.e3spark.gpu.device=0 for a GPU in local mode).
  */
 public final class FeaturizeBench {
 
+    /** The options that take a value ({@code --skip-library} is the one flag). */
+    private static final List<String> VALUED = List.of("--structures", "--min-atoms", "--max-atoms", "--seed",
+            "--partitions", "--dtype", "--master", "--backends", "--repeat", "--conf");
+
     private FeaturizeBench() {
+    }
+
+    /** A comma-separated list of backends, each run in turn. */
+    private static List<String> backends(String list) {
+        List<String> out = new ArrayList<>();
+        for (String b : list.split(",")) {
+            if (!List.of("auto", "cuda", "cpu").contains(b.trim())) {
+                throw new IllegalArgumentException("--backends takes a comma-separated list of auto, cuda, cpu; got '"
+                        + b.trim() + "'");
+            }
+            out.add(b.trim());
+        }
+        return out;
     }
 
     public static int run(String[] argv, PrintStream out) {
@@ -39,20 +62,52 @@ public final class FeaturizeBench {
         int partitions = 0;
         String dtype = "float32";
         boolean library = true;
-        for (int i = 0; i < argv.length; i++) {
-            switch (argv[i]) {
-                case "--structures" -> n = Integer.parseInt(argv[++i]);
-                case "--min-atoms" -> min = Integer.parseInt(argv[++i]);
-                case "--max-atoms" -> max = Integer.parseInt(argv[++i]);
-                case "--seed" -> seed = Long.parseLong(argv[++i]);
-                case "--partitions" -> partitions = Integer.parseInt(argv[++i]);
-                case "--dtype" -> dtype = E3SparkConf.DTYPE.parse(argv[++i]);
-                case "--skip-library" -> library = false;
-                default -> {
-                    System.err.println("featurize-bench: unknown option " + argv[i]);
-                    return 2;
+        String master = System.getProperty("spark.master", "local[2]");
+        List<String> backends = List.of("auto");
+        int repeat = 1;
+        Map<String, String> conf = new LinkedHashMap<>();
+        try {
+            for (int i = 0; i < argv.length; i++) {
+                String a = argv[i];
+                boolean flag = a.equals("--skip-library");
+                if (!flag && !VALUED.contains(a)) {
+                    throw new IllegalArgumentException("unknown option " + a);
+                }
+                if (!flag && i + 1 >= argv.length) {
+                    throw new IllegalArgumentException(a + " needs a value");
+                }
+                String v = flag ? "" : argv[++i];
+                try {
+                    switch (a) {
+                        case "--skip-library" -> library = false;
+                        case "--structures" -> n = Integer.parseInt(v);
+                        case "--min-atoms" -> min = Integer.parseInt(v);
+                        case "--max-atoms" -> max = Integer.parseInt(v);
+                        case "--seed" -> seed = Long.parseLong(v);
+                        case "--partitions" -> partitions = Integer.parseInt(v);
+                        case "--dtype" -> dtype = E3SparkConf.DTYPE.parse(v);
+                        case "--master" -> master = v;
+                        case "--backends" -> backends = backends(v);
+                        case "--repeat" -> repeat = Integer.parseInt(v);
+                        case "--conf" -> {
+                            int eq = v.indexOf('=');
+                            if (eq <= 0 || !v.startsWith("spark.")) {
+                                throw new IllegalArgumentException("--conf takes spark.KEY=VALUE, got '" + v + "'");
+                            }
+                            conf.put(v.substring(0, eq), v.substring(eq + 1));
+                        }
+                        default -> throw new IllegalStateException("option " + a + " is declared but not handled");
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(a + " needs a number, got '" + v + "'");
                 }
             }
+            if (repeat < 1) {
+                throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("featurize-bench: " + e.getMessage());
+            return 2;
         }
         long tg = System.nanoTime();
         List<Structure> data = FeaturizerBench.synthetic(seed, n, min, max);
@@ -65,25 +120,38 @@ public final class FeaturizeBench {
             FeaturizerBench.run(model, ComputeTarget.auto(-1), dt, data, new BatchBudget(
                     E3SparkConf.BATCH_MAX_NODES.defaultValue(), E3SparkConf.BATCH_MAX_EDGES.defaultValue(), 0), out);
         }
-        SparkSession.Builder b = SparkSession.builder().appName("e3spark featurize-bench");
-        if (System.getProperty("spark.master") == null) {
-            b.master("local[2]");
-        }
+        SparkSession.Builder b = SparkSession.builder().appName("e3spark featurize-bench").master(master);
+        conf.forEach(b::config);
         SparkSession spark = b.getOrCreate();
         try {
             int p = partitions > 0 ? partitions : 2 * spark.sparkContext().defaultParallelism();
             Dataset<Row> df = StructureFrames.of(spark, data, p).cache();
             df.count();
-            EquivariantFeaturizer f = new EquivariantFeaturizer().setModel(model).setBackend("auto").setDtype(dtype);
-            long t0 = System.nanoTime();
-            f.transform(df).write().format("noop").mode("overwrite").save();
-            double secs = (System.nanoTime() - t0) / 1e9;
-            FeaturizeMetrics.Snapshot m = f.lastMetrics().snapshot();
-            out.printf("spark %s %s, %d partitions, %s: %d structures in %.1f s = %.1f structures/s, %.0f atoms/s; "
-                            + "%d edges, %d batches; kernels %.1f s = %.0f%% of task time; GPU batches %d%n",
-                    org.apache.spark.package$.MODULE$.SPARK_VERSION(), spark.sparkContext().master(), p, dtype,
-                    m.structures(), secs, m.structures() / secs, m.atoms() / secs, m.edges(), m.batches(),
-                    m.kernelMillis() / 1000.0, 100.0 * m.kernelMillis() / Math.max(1, m.taskMillis()), m.gpuBatches());
+            Map<String, Double> best = new LinkedHashMap<>();
+            for (String backend : backends) {
+                for (int r = 1; r <= repeat; r++) {
+                    EquivariantFeaturizer f = new EquivariantFeaturizer().setModel(model).setBackend(backend)
+                            .setDtype(dtype);
+                    long t0 = System.nanoTime();
+                    f.transform(df).write().format("noop").mode("overwrite").save();
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    FeaturizeMetrics.Snapshot m = f.lastMetrics().snapshot();
+                    out.printf("spark %s %s, %d partitions, %s, backend %s%s: %d structures in %.1f s = %.1f structures/s, "
+                                    + "%.0f atoms/s; %d edges, %d batches; kernels %.1f s = %.0f%% of task time "
+                                    + "(task %.1f s, kernel setup %.1f s); GPU batches %d%n",
+                            org.apache.spark.package$.MODULE$.SPARK_VERSION(), spark.sparkContext().master(), p, dtype,
+                            backend, repeat > 1 ? " run " + r + "/" + repeat : "", m.structures(), secs,
+                            m.structures() / secs, m.atoms() / secs, m.edges(), m.batches(), m.kernelMillis() / 1000.0,
+                            100.0 * m.kernelMillis() / Math.max(1, m.taskMillis()), m.taskMillis() / 1000.0,
+                            m.compileMillis() / 1000.0, m.gpuBatches());
+                    best.merge(backend, m.structures() / secs, Math::max);
+                }
+            }
+            if (best.size() > 1) {
+                StringBuilder line = new StringBuilder("best structures/s:");
+                best.forEach((k, v) -> line.append(String.format(" %s %.1f", k, v)));
+                out.println(line);
+            }
             df.unpersist();
         } finally {
             spark.stop();
