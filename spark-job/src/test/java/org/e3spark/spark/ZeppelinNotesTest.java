@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -23,8 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -32,24 +28,19 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import scala.jdk.javaapi.CollectionConverters;
-import scala.tools.nsc.Global;
-import scala.tools.nsc.Settings;
-import scala.tools.nsc.reporters.StoreReporter;
 
 /**
  * The Zeppelin notes in {@code notebooks/} as CI sees them: Zeppelin's note structure (Zeppelin's
  * own parser is not on Maven Central), every {@code %spark} paragraph compiled by the Scala 2.13
  * compiler against the current API (one compiler run for all notes, each note's paragraphs in order
- * inside one method with {@code spark} and a {@code z} stand-in), and the quickstart and kernels
- * notes run on a local[2] session with their printed numbers checked. The {@code scala} snippets of
- * README.md and docs/*.md are compiled in the same run.
+ * inside one method with {@code spark} and a {@code z} stand-in; see {@link ZeppelinNotes}), and the
+ * quickstart and kernels notes run on a local[2] session with their printed numbers checked. The
+ * {@code scala} snippets of README.md and docs/*.md are compiled in the same run.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ZeppelinNotesTest {
 
-    /** Zeppelin's interpreter pattern (Paragraph.java) and the interpreters these notes may use. */
-    static final Pattern INTERPRETER = Pattern.compile("^(\\s*)%([a-zA-Z0-9_\\-]+(?:\\.\\w+)*)");
+    /** The interpreters these notes may use. */
     static final Set<String> KNOWN = Set.of("spark", "spark.sql", "spark.pyspark", "spark.conf", "md", "sh", "java");
     static final List<String> NOTE_KEYS = List.of("paragraphs", "name", "id", "defaultInterpreterGroup", "version",
             "noteParams", "noteForms", "angularObjects", "config", "info");
@@ -67,11 +58,7 @@ class ZeppelinNotesTest {
     @BeforeAll
     void loadAndCompile() throws IOException {
         Path dir = Path.of(System.getProperty("user.dir")).resolve("../notebooks").normalize();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".zpln")).sorted().toList()) {
-                notes.put(f.getFileName().toString(), new ObjectMapper().readTree(f.toFile()));
-            }
-        }
+        notes.putAll(ZeppelinNotes.readAll(dir));
         assertEquals(3, notes.size(), "notes in " + dir);
         classes = Files.createTempDirectory("zeppelin-notes");
         compile();
@@ -82,38 +69,19 @@ class ZeppelinNotesTest {
         if (spark != null) {
             spark.stop();
         }
-        if (classes != null) {
-            try (Stream<Path> all = Files.walk(classes)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        ZeppelinNotes.deleteTree(classes);
     }
 
     static String interpreter(String text) {
-        Matcher m = INTERPRETER.matcher(text);
-        return m.find() ? m.group(2) : null;
-    }
-
-    static String body(String text) {
-        Matcher m = INTERPRETER.matcher(text);
-        return m.find() ? text.substring(m.end()) : text;
+        return ZeppelinNotes.interpreter(text);
     }
 
     static List<JsonNode> paragraphs(JsonNode note) {
-        List<JsonNode> ps = new ArrayList<>();
-        note.get("paragraphs").forEach(ps::add);
-        return ps;
+        return ZeppelinNotes.paragraphs(note);
     }
 
     static List<String> textsOf(JsonNode note, String interp) {
-        return paragraphs(note).stream().map(p -> p.get("text").asText())
-                .filter(t -> interp.equals(interpreter(t))).map(ZeppelinNotesTest::body).toList();
-    }
-
-    static String className(String file) {
-        return "Note_" + file.replaceAll("\\.zpln$", "").replaceAll("[^A-Za-z0-9]", "_");
+        return ZeppelinNotes.textsOf(note, interp);
     }
 
     @Test
@@ -167,42 +135,12 @@ class ZeppelinNotesTest {
         assertFalse(chart.path("keys").isEmpty() || chart.path("values").isEmpty(), "chart keys and values");
     }
 
-    /** One compiler run: a stand-in for Zeppelin's {@code z} and one object per note. */
+    /** One compiler run: a stand-in for Zeppelin's {@code z}, one object per note, one per doc file's snippets. */
     void compile() throws IOException {
-        List<String> sources = new ArrayList<>();
-        Path zSource = classes.resolve("ZStandIn.scala");
-        Files.writeString(zSource, """
-                package zeppelin.notes
-                class ZStandIn {
-                  val values = scala.collection.mutable.Map[String, Any]()
-                  def show(obj: Any): Unit = show(obj, 1000)
-                  def show(obj: Any, maxResult: Int): Unit = obj match {
-                    case d: org.apache.spark.sql.Dataset[_] => d.show(maxResult, false)
-                    case o => println(o)
-                  }
-                  def put(name: String, value: Any): Unit = values(name) = value
-                  def get(name: String): Any = values(name)
-                }
-                """);
-        sources.add(zSource.toString());
+        List<Path> sources = new ArrayList<>();
+        sources.add(ZeppelinNotes.writeStandIn(classes));
         for (var e : notes.entrySet()) {
-            StringBuilder s = new StringBuilder("package zeppelin.notes\nobject ").append(className(e.getKey()))
-                    .append(" {\n  def run(spark: org.apache.spark.sql.SparkSession, z: ZStandIn): String = {\n")
-                    .append("    val captured = new java.io.ByteArrayOutputStream()\n")
-                    .append("    Console.withOut(new java.io.PrintStream(captured, true, \"UTF-8\")) {\n");
-            int k = 0;
-            for (JsonNode p : paragraphs(e.getValue())) {
-                String text = p.get("text").asText();
-                if ("spark".equals(interpreter(text))) {
-                    s.append("// ---- paragraph ").append(k).append(' ').append(p.get("id").asText()).append('\n')
-                            .append(body(text)).append('\n');
-                }
-                k++;
-            }
-            s.append("    ()\n    }\n    captured.toString(\"UTF-8\")\n  }\n}\n");
-            Path src = classes.resolve(className(e.getKey()) + ".scala");
-            Files.writeString(src, s);
-            sources.add(src.toString());
+            sources.add(ZeppelinNotes.writeNoteSource(classes, e.getKey(), e.getValue()));
         }
         // the ```scala snippets of the README and docs/*.md, each a method of one object per file
         Path root = Path.of(System.getProperty("user.dir")).resolve("..").normalize();
@@ -212,7 +150,8 @@ class ZeppelinNotesTest {
         }
         for (Path doc : docs) {
             List<String> lines = Files.readAllLines(doc);
-            StringBuilder s = new StringBuilder("package zeppelin.notes\nobject ").append(className("Docs_" + doc.getFileName()))
+            StringBuilder s = new StringBuilder("package zeppelin.notes\nobject ")
+                    .append(ZeppelinNotes.className("Docs_" + doc.getFileName()))
                     .append(" {\n");
             int snippets = 0;
             for (int i = 0; i < lines.size(); i++) {
@@ -226,37 +165,12 @@ class ZeppelinNotesTest {
                 }
             }
             docSnippets += snippets;
-            Path src = classes.resolve(className("Docs_" + doc.getFileName()) + ".scala");
+            Path src = classes.resolve(ZeppelinNotes.className("Docs_" + doc.getFileName()) + ".scala");
             Files.writeString(src, s.append("}\n"));
-            sources.add(src.toString());
+            sources.add(src);
         }
-        Settings settings = new Settings();
-        settings.classpath().value_$eq(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-        settings.outdir().value_$eq(classes.toString());
-        settings.nowarn().value_$eq(Boolean.TRUE);
-        StoreReporter reporter = new StoreReporter(settings);
-        Global global = new Global(settings, reporter);
-        Global.Run run = global.new Run();
-        run.compile(CollectionConverters.asScala(sources).toList());
-        for (StoreReporter.Info i : CollectionConverters.asJava(reporter.infos())) {
-            if (i.severity().toString().equals("ERROR")) {
-                String where = "";
-                if (i.pos().isDefined()) {
-                    // the paragraph: the nearest "// ---- paragraph" marker above the line
-                    String paragraph = "";
-                    for (int l = i.pos().line() - 1; l >= 1; l--) {
-                        String text = new String(i.pos().source().lineToString(l - 1));
-                        if (text.startsWith("// ---- paragraph ")) {
-                            paragraph = " (" + text.substring(8) + ")";
-                            break;
-                        }
-                    }
-                    where = i.pos().source().file().name() + ":" + i.pos().line() + paragraph + ": "
-                            + i.pos().lineContent().strip();
-                }
-                compileErrors.add(where + "\n  " + i.msg());
-            }
-        }
+        compileErrors.addAll(ZeppelinNotes.compile(sources, classes,
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))));
     }
 
     @Test
@@ -271,20 +185,13 @@ class ZeppelinNotesTest {
             spark = SparkSession.builder().master("local[2]").appName("zeppelin-notes")
                     .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
         }
-        Thread t = Thread.currentThread();
-        ClassLoader before = t.getContextClassLoader();
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
-            t.setContextClassLoader(loader);
-            Class<?> z = loader.loadClass("zeppelin.notes.ZStandIn");
-            Method run = loader.loadClass("zeppelin.notes." + className(file)).getMethod("run", SparkSession.class, z);
-            String out = (String) run.invoke(null, spark, z.getConstructor().newInstance());
-            System.out.println("---- " + file + "\n" + out);
-            return out;
-        } catch (InvocationTargetException e) {
-            throw (Exception) e.getCause();
-        } finally {
-            t.setContextClassLoader(before);
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            ZeppelinNotes.run(classes, file, spark, out);
         }
+        String out = ZeppelinNotes.withoutMarks(captured.toString(StandardCharsets.UTF_8));
+        System.out.println("---- " + file + "\n" + out);
+        return out;
     }
 
     @Test
