@@ -168,7 +168,7 @@ bench_summary() {
     summary+=("$mode: $line")
     if [[ "$line" == *"backend cuda"* ]]; then
       local batches gpu
-      batches=$(sed -n 's/.*; \([0-9]*\) batches;.*/\1/p' <<< "$line")
+      batches=$(sed -n 's/.*[,;] \([0-9]*\) batches;.*/\1/p' <<< "$line")
       gpu=$(sed -n 's/.*GPU batches \([0-9]*\).*/\1/p' <<< "$line")
       [ -n "$batches" ] && [ "$batches" = "$gpu" ] || fail "$mode: only ${gpu:-?} of ${batches:-?} batches ran on a GPU"
     fi
