@@ -17,18 +17,19 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code bin/e3spark} commands that README.md, docs/*.md and notebooks/README.md tell users to
- * type (in fenced {@code bash}/{@code sh} blocks and indented code blocks): each names a known
+ * The {@code bin/e3spark} commands that the docs ({@link DocText#files()}) tell users to type (in
+ * fenced shell blocks and indented code blocks, as {@link DocText} finds them): each names a known
  * command, and every option it passes is one that command reads (taken from the command's source,
  * so a renamed option fails here); the cheap ones (graph of the sample, small tp) run in-process.
+ * {@code bin/e3spark test} is CI's command and may only add a few Maven flags. Inline synopses in
+ * prose ({@code bin/e3spark tp --problem NAME ...}) are held to the same commands and options.
  */
 class DocCommandsTest {
 
-    static final Path ROOT = Path.of(System.getProperty("user.dir")).resolve("..").normalize();
+    static final Path ROOT = DocText.ROOT;
 
     /** Where each verb reads its options: Options-based commands ({@code get*("name"}) or hand parsers. */
     static final Map<String, String> SOURCES = Map.of(
@@ -47,45 +48,13 @@ class DocCommandsTest {
         }
     }
 
-    static List<Path> docs() throws IOException {
-        List<Path> files = new ArrayList<>(List.of(ROOT.resolve("README.md"), ROOT.resolve("notebooks/README.md")));
-        try (Stream<Path> s = Files.list(ROOT.resolve("docs"))) {
-            s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
-        }
-        return files;
-    }
-
-    /** Commands in fenced bash/sh blocks and in indented code blocks, with backslash continuations joined. */
+    /** The bin/e3spark commands of code blocks. */
     static List<DocCommand> commands() throws IOException {
         List<DocCommand> out = new ArrayList<>();
-        for (Path f : docs()) {
-            List<String> lines = Files.readAllLines(f);
-            String fence = null;
-            for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i);
-                String t = line.strip();
-                if (t.startsWith("```")) {
-                    fence = fence == null ? t.substring(3).strip() : null;
-                    continue;
-                }
-                boolean shell = fence != null && Set.of("bash", "sh", "shell", "console").contains(fence);
-                boolean indented = fence == null && line.startsWith("    ");
-                if (!(shell || indented)) {
-                    continue;
-                }
-                t = t.startsWith("$ ") ? t.substring(2) : t;
-                if (!t.startsWith("bin/e3spark")) {
-                    continue;
-                }
-                int start = i;
-                StringBuilder cmd = new StringBuilder();
-                while (t.endsWith("\\") && i + 1 < lines.size()) {
-                    cmd.append(t, 0, t.length() - 1).append(' ');
-                    t = lines.get(++i).strip();
-                }
-                cmd.append(t);
-                List<String> words = split(cmd.toString());
-                out.add(new DocCommand(ROOT.relativize(f).toString(), start + 1, words.subList(1, words.size())));
+        for (DocText.Command c : DocText.commands()) {
+            if (c.program().equals("bin/e3spark") && c.where() != DocText.Where.INLINE) {
+                List<String> words = split(c.text());
+                out.add(new DocCommand(c.file(), c.line(), words.subList(1, words.size())));
             }
         }
         return out;
@@ -132,7 +101,8 @@ class DocCommandsTest {
             assertTrue(!c.words().isEmpty(), c.toString());
             String verb = c.words().get(0);
             if (verb.equals("test")) {
-                continue; // the script runs mvn verify with the remaining arguments
+                checkTestArguments(c);
+                continue;
             }
             assertTrue(Main.commandNames().contains(verb), c + ": unknown command '" + verb + "'");
             Set<String> known = optionsOf(verb);
@@ -144,6 +114,49 @@ class DocCommandsTest {
                 }
             }
         }
+    }
+
+    /**
+     * bin/e3spark test is CI's command (.ci/run): mvn verify with the arguments passed on. The docs may
+     * add only these Maven flags: skip the tests, offline, quiet, a module list and what it needs.
+     */
+    static void checkTestArguments(DocCommand c) throws IOException {
+        assertTrue(Files.readString(ROOT.resolve(".ci/run")).contains("exec bin/e3spark test"),
+                ".ci/run no longer runs bin/e3spark test");
+        Set<String> modules = Set.of("gpu-kernels", "arrow-bridge", "model", "spark-job", "cli");
+        List<String> a = c.words().subList(1, c.words().size());
+        for (int i = 0; i < a.size(); i++) {
+            String w = a.get(i);
+            if (w.equals("-pl")) {
+                assertTrue(i + 1 < a.size() && modules.containsAll(List.of(a.get(++i).split(","))), c + ": -pl MODULE");
+            } else {
+                assertTrue(Set.of("-DskipTests", "-o", "-q", "-am").contains(w),
+                        c + ": " + w + " is not one of the Maven flags the docs may add to CI's command");
+            }
+        }
+    }
+
+    @Test
+    void everyInlineSynopsisNamesAKnownCommandAndOptionsItReads() throws IOException {
+        int seen = 0;
+        for (DocText.Command c : DocText.commands()) {
+            if (!c.program().equals("bin/e3spark") || c.where() != DocText.Where.INLINE) {
+                continue;
+            }
+            String verb = c.words().get(1);
+            if (verb.equals("test")) {
+                checkTestArguments(new DocCommand(c.file(), c.line(), c.words().subList(1, c.words().size())));
+                continue;
+            }
+            assertTrue(Main.commandNames().contains(verb), c + ": unknown command '" + verb + "'");
+            Set<String> known = optionsOf(verb);
+            Matcher m = Pattern.compile("--([a-z0-9-]+)").matcher(c.text());
+            while (m.find()) {
+                assertTrue(known.contains(m.group(1)), c + ": --" + m.group(1) + " is not an option of " + verb + " " + known);
+            }
+            seen++;
+        }
+        assertTrue(seen >= 3, "inline bin/e3spark synopses found: " + seen);
     }
 
     @Test
