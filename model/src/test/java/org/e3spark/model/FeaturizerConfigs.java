@@ -1,7 +1,7 @@
 package org.e3spark.model;
 
 /** Featurizer configs for tests beyond the bundled one. */
-final class FeaturizerConfigs {
+public final class FeaturizerConfigs {
 
     private FeaturizerConfigs() {
     }
@@ -10,7 +10,7 @@ final class FeaturizerConfigs {
      * A second shape: l <= 3 with odd and even irreps, three layers (the first not residual: its
      * input is the 8x0e embedding), a two-hidden-layer radial MLP, MACE's Bessel prefactor, p = 5.
      */
-    static FeaturizerConfig wide() {
+    public static FeaturizerConfig wide() {
         return FeaturizerConfig.parse("""
                 {
                   "name": "test-wide",

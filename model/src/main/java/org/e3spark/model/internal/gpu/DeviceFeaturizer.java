@@ -117,7 +117,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
         this.start = e0;
         this.stop = e1;
         this.copied = e2;
-        this.work = new Workspace(allocator, device);
+        this.work = new Workspace(allocator, stream);
         try {
             this.embeddingWeight = upload(weights.weight("embedding.weight"));
             for (ModelPlan.LayerPlan lp : plan.layers()) {
@@ -178,11 +178,6 @@ public final class DeviceFeaturizer implements AutoCloseable {
         DeviceConvGraph.HostPlan planned = DeviceConvGraph.plan(graph, multiprocessors);
         Object vecs = convert(vectors);
         return new Prepared(speciesIndex, nodeOffsets, planned, vecs, System.nanoTime() - t0);
-    }
-
-    /** Forward pass of one batch: {@link #prepare} then {@link #forward(Prepared)}. */
-    public Output forward(int[] speciesIndex, int[] nodeOffsets, int[] senders, int[] receivers, double[] vectors) {
-        return forward(prepare(speciesIndex, nodeOffsets, senders, receivers, vectors));
     }
 
     /** The device half of a batch: upload, every kernel on this instance's stream, download. */
@@ -256,14 +251,9 @@ public final class DeviceFeaturizer implements AutoCloseable {
             long pooledCount = (long) s * 2 * width;
             long total = atomCount + pooledCount + s;
             java.lang.foreign.MemorySegment host = pinned(total * dtype.bytes());
-            long at = 0;
-            for (Object[] part : new Object[][] {{atom, atomCount}, {pooled, pooledCount}, {energies, (long) s}}) {
-                long count = (Long) part[1];
-                if (count > 0) {
-                    ((DeviceBuffer) part[0]).copyToAsync(host.asSlice(at * dtype.bytes(), count * dtype.bytes()), stream);
-                }
-                at += count;
-            }
+            copyResult(atom, atomCount, host, 0);
+            copyResult(pooled, pooledCount, host, atomCount);
+            copyResult(energies, s, host, atomCount + pooledCount);
             copied.record(stream);
             stream.synchronize();
             kernelNanos += Math.round(stop.elapsedMillisSince(start) * 1e6);
@@ -313,6 +303,13 @@ public final class DeviceFeaturizer implements AutoCloseable {
             throw ex;
         }
         return b;
+    }
+
+    /** Queues the first {@code count} values of {@code b} into the staged results from element {@code at}. */
+    private void copyResult(DeviceBuffer b, long count, java.lang.foreign.MemorySegment host, long at) {
+        if (count > 0) {
+            b.copyToAsync(host.asSlice(at * dtype.bytes(), count * dtype.bytes()), stream);
+        }
     }
 
     /** The pinned staging buffer for results, grown on demand (the stream is idle when it is replaced). */

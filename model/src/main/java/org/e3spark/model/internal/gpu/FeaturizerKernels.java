@@ -52,7 +52,6 @@ public final class FeaturizerKernels {
     private final DType dtype;
     private final RadialBasis radial;
     private final double convScale;
-    private final String real;
     private final String fn; // suffix of single-precision math functions ("f") or ""
 
     public FeaturizerKernels(ModelPlan plan, RadialBasis radial, double convScale, DType dtype) {
@@ -60,7 +59,6 @@ public final class FeaturizerKernels {
         this.radial = radial;
         this.convScale = convScale;
         this.dtype = dtype;
-        this.real = "tp_real";
         this.fn = dtype == DType.FLOAT32 ? "f" : "";
     }
 

@@ -3,15 +3,15 @@ package org.e3spark.model.internal.gpu;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.cuda.CudaDevice;
+import org.e3spark.kernels.cuda.CudaStream;
 import org.e3spark.kernels.cuda.DeviceAllocator;
 import org.e3spark.kernels.cuda.DeviceBuffer;
 import org.e3spark.kernels.cuda.DeviceBufferPool;
 
 /**
  * Named device buffers that grow to the largest batch seen and are then reused, so a stream of
- * batches allocates only while sizes still rise. A buffer is replaced only after the device is idle
- * (a kernel still queued may read the old one). Closing frees them all.
+ * batches allocates only while sizes still rise. A buffer is replaced only after the stream that
+ * uses it is idle (a kernel still queued may read the old one). Closing frees them all.
  */
 final class Workspace implements DeviceBufferPool, AutoCloseable {
 
@@ -19,12 +19,12 @@ final class Workspace implements DeviceBufferPool, AutoCloseable {
     private static final double HEADROOM = 1.25;
 
     private final DeviceAllocator allocator;
-    private final CudaDevice device;
+    private final CudaStream stream;
     private final Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
 
-    Workspace(DeviceAllocator allocator, CudaDevice device) {
+    Workspace(DeviceAllocator allocator, CudaStream stream) {
         this.allocator = allocator;
-        this.device = device;
+        this.stream = stream;
     }
 
     DeviceBuffer reals(String name, long count, DType dtype) {
@@ -47,7 +47,7 @@ final class Workspace implements DeviceBufferPool, AutoCloseable {
             return b;
         }
         if (b != null) {
-            device.synchronize();
+            stream.synchronize();
             buffers.remove(name);
             b.close();
         }

@@ -15,6 +15,7 @@ import org.e3spark.kernels.hip.Hiprtc;
 import org.e3spark.kernels.hip.HiprtcUnavailableException;
 import org.e3spark.kernels.internal.codegen.GpuTarget;
 import org.e3spark.model.FeaturizerConfig;
+import org.e3spark.model.FeaturizerConfigs;
 import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 import org.junit.jupiter.api.Assumptions;
@@ -31,17 +32,7 @@ class FeaturizerKernelsTest {
     private static final String PRELUDE_END = "// ---- end of prelude ----";
 
     static List<FeaturizerConfig> configs() {
-        return List.of(FeaturizerConfig.bundled("featurizer-small"), wide());
-    }
-
-    static FeaturizerConfig wide() {
-        // the same shape as FeaturizerConfigs.wide (in the parent test package)
-        return FeaturizerConfig.parse("""
-                {"name": "test-wide", "cutoff": 4.5,
-                 "radial": {"basis": "bessel", "count": 6, "prefactor": "mace", "envelope_p": 5, "mlp_hidden": [16, 8]},
-                 "lmax": 3, "embedding_irreps": "8x0e",
-                 "hidden_irreps": ["12x0e + 6x1o + 4x2e + 2x3o", "12x0e + 6x1o + 4x2e + 2x3o", "8x0e + 4x1o + 3x1e + 2x2o"],
-                 "avg_num_neighbors": 15.0, "species": ["H", "C", "O"], "seed": 99}""", "test");
+        return List.of(FeaturizerConfig.bundled("featurizer-small"), FeaturizerConfigs.wide());
     }
 
     static FeaturizerKernels kernels(FeaturizerConfig c, DType dtype) {
