@@ -27,6 +27,26 @@ public final class ResultTables {
 
     /** A new result table in {@code allocator}; the caller closes it. */
     public static VectorSchemaRoot allocate(BufferAllocator allocator, GraphBatch batch, List<ResultColumn> columns) {
+        long[] ids = new long[batch.structureCount()];
+        int[] offsets = new int[batch.structureCount() + 1];
+        for (int k = 0; k < ids.length; k++) {
+            ids[k] = batch.structureId(k);
+            offsets[k + 1] = batch.nodeOffset(k + 1);
+        }
+        return allocate(allocator, ids, offsets, columns);
+    }
+
+    /**
+     * The same for a batch known by its structure ids and node offsets (S + 1, from 0): for results
+     * of batches that never had a host graph (radius graphs searched on the GPU).
+     */
+    public static VectorSchemaRoot allocate(BufferAllocator allocator, long[] structureIds, int[] nodeOffsets,
+                                            List<ResultColumn> columns) {
+        if (nodeOffsets.length != structureIds.length + 1 || nodeOffsets[0] != 0) {
+            throw new IllegalArgumentException("node offsets must run from 0 over " + structureIds.length
+                    + " structures, got " + nodeOffsets.length + " offsets");
+        }
+        int nodeCount = nodeOffsets[structureIds.length];
         List<Field> fields = new ArrayList<>();
         fields.add(new Field(StructureSchema.STRUCTURE_ID, FieldType.notNullable(StructureSchema.INT64), null));
         Set<String> names = new HashSet<>(Set.of(StructureSchema.STRUCTURE_ID));
@@ -34,7 +54,7 @@ public final class ResultTables {
             if (!names.add(c.name())) {
                 throw new IllegalArgumentException("result column name '" + c.name() + "' is used twice");
             }
-            long rows = c.scope() == ResultColumn.Scope.ATOM ? batch.nodeCount() : batch.structureCount();
+            long rows = c.scope() == ResultColumn.Scope.ATOM ? nodeCount : structureIds.length;
             if (c.values().length != rows * c.width()) {
                 throw new IllegalArgumentException("result column " + c.name() + " has " + c.values().length
                         + " values; the batch needs " + rows + " " + c.scope().name().toLowerCase() + "s x " + c.width());
@@ -45,9 +65,9 @@ public final class ResultTables {
         try {
             root.allocateNew();
             BigIntVector ids = (BigIntVector) root.getVector(0);
-            int s = batch.structureCount();
+            int s = structureIds.length;
             for (int k = 0; k < s; k++) {
-                ids.setSafe(k, batch.structureId(k));
+                ids.setSafe(k, structureIds[k]);
             }
             for (int col = 0; col < columns.size(); col++) {
                 ResultColumn c = columns.get(col);
@@ -55,8 +75,8 @@ public final class ResultTables {
                 Float8Vector data = (Float8Vector) list.getDataVector();
                 double[] v = c.values();
                 for (int k = 0; k < s; k++) {
-                    int from = c.scope() == ResultColumn.Scope.ATOM ? batch.nodeOffset(k) * c.width() : k * c.width();
-                    int to = c.scope() == ResultColumn.Scope.ATOM ? batch.nodeOffset(k + 1) * c.width() : (k + 1) * c.width();
+                    int from = c.scope() == ResultColumn.Scope.ATOM ? nodeOffsets[k] * c.width() : k * c.width();
+                    int to = c.scope() == ResultColumn.Scope.ATOM ? nodeOffsets[k + 1] * c.width() : (k + 1) * c.width();
                     int start = list.startNewValue(k);
                     for (int q = from; q < to; q++) {
                         data.setSafe(start + q - from, v[q]);

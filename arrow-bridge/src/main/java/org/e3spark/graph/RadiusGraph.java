@@ -146,6 +146,38 @@ public record RadiusGraph(double cutoff) {
         return out.build(s.id(), n, cutoff);
     }
 
+    /**
+     * What a brute-force search over periodic images needs of a structure, for searches that run
+     * elsewhere (the GPU featurizer's): the cell rows, the inverse that gives fractional coordinates
+     * ({@code f_k = x · inverse[:, k]}) and, per axis, how far in cell vectors a neighbour can lie:
+     * {@code |f_k(D)| <= reach[k]} for every D shorter than the cutoff ({@code reach[k] < 0} on
+     * open axes, where the shift is always 0). Zero rows and identity inverse without a cell.
+     */
+    public record ImageFrame(double[] rows, double[] inverse, double[] reach) {
+    }
+
+    public ImageFrame imageFrame(Structure s) {
+        double[] reach = {-1, -1, -1};
+        if (!s.periodic()) {
+            return new ImageFrame(new double[9], new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, reach);
+        }
+        Cell cell = s.cell().orElseThrow();
+        double[] inv = Lattice.inverse(cell.basis());
+        boolean[] pbc = cell.pbc();
+        for (int k = 0; k < 3; k++) {
+            if (pbc[k]) {
+                // the same margin as build(): the distance between lattice planes bounds |f_k| · h_k <= |D|
+                double h = 1.0 / Math.sqrt(inv[k] * inv[k] + inv[3 + k] * inv[3 + k] + inv[6 + k] * inv[6 + k]);
+                reach[k] = cutoff / h * (1 + 1e-9) + 1e-9;
+                if (Math.floor(reach[k]) + 1 > MAX_SHIFT) {
+                    throw new IllegalArgumentException("structure " + s.id() + ": cutoff " + cutoff
+                            + " Å spans more than " + MAX_SHIFT + " images of a cell " + h + " Å high");
+                }
+            }
+        }
+        return new ImageFrame(cell.rows(), inv, reach);
+    }
+
     private static double basis(double[] basis, int row, int col) {
         return basis == null ? 0 : basis[3 * row + col];
     }

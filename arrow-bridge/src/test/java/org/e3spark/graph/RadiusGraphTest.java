@@ -22,44 +22,105 @@ class RadiusGraphTest {
         SplittableRandom rng = new SplittableRandom(seed);
         int small = 0;
         for (int trial = 0; trial < 300; trial++) {
-            double[] cell = new double[9];
-            for (int k = 0; k < 3; k++) {
-                double len = 0.8 + 7 * rng.nextDouble();
-                cell[4 * k] = len;
-                for (int c = 0; c < 3; c++) {
-                    if (c != k) {
-                        cell[3 * k + c] = (rng.nextDouble() - 0.5) * 0.8 * len;
-                    }
-                }
-            }
-            boolean[] pbc = {rng.nextDouble() < 0.75, rng.nextDouble() < 0.75, rng.nextDouble() < 0.75};
-            if (trial % 10 == 3 && !pbc[2]) {
-                cell[6] = 0; // a slab written with c = 0 on its non-periodic axis
-                cell[7] = 0;
-                cell[8] = 0;
-            }
-            int n = 1 + rng.nextInt(trial % 7 == 0 ? 40 : 12);
-            double[] pos = new double[3 * n];
-            for (int i = 0; i < n; i++) {
-                double[] f = {rng.nextDouble() * 1.6 - 0.3, rng.nextDouble() * 1.6 - 0.3, rng.nextDouble() * 1.6 - 0.3};
-                for (int c = 0; c < 3; c++) {
-                    pos[3 * i + c] = f[0] * cell[c] + f[1] * cell[3 + c] + f[2] * cell[6 + c]
-                            + (cell[6] == 0 && cell[7] == 0 && cell[8] == 0 && c == 2 ? f[2] * 3 : 0);
-                }
-            }
-            double cutoff = 1.0 + 4.0 * rng.nextDouble();
-            Structure s = new Structure(trial, filled(n, 1), pos, new Cell(cell, pbc));
+            Random r = random(rng, trial);
+            Structure s = r.structure();
+            double[] cell = s.cell().orElseThrow().rows();
+            boolean[] pbc = s.cell().orElseThrow().pbc();
             for (int k = 0; k < 3; k++) {
                 double len = Math.sqrt(cell[3 * k] * cell[3 * k] + cell[3 * k + 1] * cell[3 * k + 1]
                         + cell[3 * k + 2] * cell[3 * k + 2]);
-                if (pbc[k] && len < cutoff) {
+                if (pbc[k] && len < r.cutoff()) {
                     small++;
                     break;
                 }
             }
-            assertSameAsBruteForce(s, cutoff, "trial " + trial + " seed " + seed);
+            assertSameAsBruteForce(s, r.cutoff(), "trial " + trial + " seed " + seed);
         }
         assertTrue(small > 50, "cells smaller than the cutoff were exercised: " + small);
+    }
+
+    /** A random structure and cutoff: triclinic cell, mixed periodicity, atoms partly outside the cell. */
+    private record Random(Structure structure, double cutoff) {
+    }
+
+    private static Random random(SplittableRandom rng, int trial) {
+        double[] cell = new double[9];
+        for (int k = 0; k < 3; k++) {
+            double len = 0.8 + 7 * rng.nextDouble();
+            cell[4 * k] = len;
+            for (int c = 0; c < 3; c++) {
+                if (c != k) {
+                    cell[3 * k + c] = (rng.nextDouble() - 0.5) * 0.8 * len;
+                }
+            }
+        }
+        boolean[] pbc = {rng.nextDouble() < 0.75, rng.nextDouble() < 0.75, rng.nextDouble() < 0.75};
+        if (trial % 10 == 3 && !pbc[2]) {
+            cell[6] = 0; // a slab written with c = 0 on its non-periodic axis
+            cell[7] = 0;
+            cell[8] = 0;
+        }
+        int n = 1 + rng.nextInt(trial % 7 == 0 ? 40 : 12);
+        double[] pos = new double[3 * n];
+        for (int i = 0; i < n; i++) {
+            double[] f = {rng.nextDouble() * 1.6 - 0.3, rng.nextDouble() * 1.6 - 0.3, rng.nextDouble() * 1.6 - 0.3};
+            for (int c = 0; c < 3; c++) {
+                pos[3 * i + c] = f[0] * cell[c] + f[1] * cell[3 + c] + f[2] * cell[6 + c]
+                        + (cell[6] == 0 && cell[7] == 0 && cell[8] == 0 && c == 2 ? f[2] * 3 : 0);
+            }
+        }
+        double cutoff = 1.0 + 4.0 * rng.nextDouble();
+        return new Random(new Structure(trial, filled(n, 1), pos, new Cell(cell, pbc)), cutoff);
+    }
+
+    /**
+     * The image frame bounds the search the GPU runs (every shift S of pair (i, j) with
+     * ceil(-f - reach) <= S_k <= floor(-f + reach), f = fractional(x_j - x_i), S_k = 0 on open
+     * axes): every edge the host finds lies inside it, on random triclinic cells and the samples.
+     */
+    @Test
+    void imageFrameBoundsEveryEdgesShift() {
+        SplittableRandom rng = new SplittableRandom(20261124L);
+        int checked = 0;
+        int multiImage = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            Random r = random(rng, trial);
+            checked += assertShiftsInsideFrame(r.structure(), r.cutoff(), "trial " + trial);
+            RadiusGraph.ImageFrame f = new RadiusGraph(r.cutoff()).imageFrame(r.structure());
+            multiImage += f.reach()[0] > 1 || f.reach()[1] > 1 || f.reach()[2] > 1 ? 1 : 0;
+        }
+        for (Structure s : SampleStructures.bundled()) {
+            checked += assertShiftsInsideFrame(s, 5.0, "sample " + s.id());
+        }
+        assertTrue(checked > 10_000, "edges checked: " + checked);
+        assertTrue(multiImage > 30, "frames reaching past the neighbouring image: " + multiImage);
+        RadiusGraph.ImageFrame open = new RadiusGraph(4.0).imageFrame(new Structure(1, new int[] {1}, new double[3], null));
+        assertTrue(open.reach()[0] < 0 && open.reach()[1] < 0 && open.reach()[2] < 0, "no images without a cell");
+    }
+
+    private static int assertShiftsInsideFrame(Structure s, double cutoff, String what) {
+        RadiusGraph rg = new RadiusGraph(cutoff);
+        EdgeList g = rg.build(s);
+        RadiusGraph.ImageFrame f = rg.imageFrame(s);
+        double[] x = s.positions();
+        double[] inv = f.inverse();
+        for (int e = 0; e < g.edgeCount(); e++) {
+            int i = g.receiver(e);
+            int j = g.sender(e);
+            double[] d0 = {x[3 * j] - x[3 * i], x[3 * j + 1] - x[3 * i + 1], x[3 * j + 2] - x[3 * i + 2]};
+            for (int k = 0; k < 3; k++) {
+                int shift = g.shift(e, k);
+                if (f.reach()[k] < 0) {
+                    assertEquals(0, shift, what + ": edge " + e + " shifted along open axis " + k);
+                    continue;
+                }
+                double fk = d0[0] * inv[k] + d0[1] * inv[3 + k] + d0[2] * inv[6 + k];
+                assertTrue(shift >= Math.ceil(-fk - f.reach()[k]) && shift <= Math.floor(-fk + f.reach()[k]),
+                        what + ": edge " + e + " shift " + shift + " on axis " + k + " outside the frame's reach "
+                                + f.reach()[k] + " (f = " + fk + ")");
+            }
+        }
+        return g.edgeCount();
     }
 
     private static void assertSameAsBruteForce(Structure s, double cutoff, String what) {

@@ -20,6 +20,7 @@ import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 import org.e3spark.model.internal.RadialMlp;
 import org.e3spark.model.internal.gpu.DeviceFeaturizer;
+import org.e3spark.model.internal.gpu.DeviceStructurePipeline;
 
 /**
  * A {@link FeaturizerModel} ready to run on one {@link ComputeTarget}: an equivariant
@@ -58,6 +59,8 @@ public final class Featurizer implements AutoCloseable {
     private final RadialBasis radial;
     private final double convScale;
     private DeviceFeaturizer device;
+    private Pipeline openPipeline;
+    private long deviceKernelsSeen;
     private long kernelNanos;
     private long compileNanos;
     private long kernelCalls;
@@ -134,10 +137,18 @@ public final class Featurizer implements AutoCloseable {
     }
 
     /**
-     * Features of structures (convenience for library users and tests): checks species, builds
-     * radius graphs at the config's cutoff, packs one batch.
+     * Features of structures (convenience for library users and tests). On the device forward path
+     * the radius graphs are searched on the GPU ({@link #pipeline}); otherwise, and for forces, they
+     * are built on the host at the config's cutoff and packed into one batch.
      */
     public FeaturizerResult featurize(List<Structure> structures, boolean forces) {
+        if (!forces && searchesOnDevice()) {
+            FeaturizerResult[] out = new FeaturizerResult[1];
+            try (Pipeline p = pipeline(r -> out[0] = r)) {
+                p.submit(prepare(structures));
+            }
+            return out[0];
+        }
         RadiusGraph rg = model.config().radiusGraph();
         List<EdgeList> graphs = new ArrayList<>();
         for (Structure s : structures) {
@@ -145,6 +156,129 @@ public final class Featurizer implements AutoCloseable {
             graphs.add(rg.build(s));
         }
         return featurize(BatchInput.of(GraphBatch.pack(structures, graphs, null)), forces);
+    }
+
+    /** True when feature batches go from positions to features on the GPU, radius graph included. */
+    public boolean searchesOnDevice() {
+        checkOpen();
+        return device != null && Boolean.parseBoolean(System.getProperty("e3spark.featurizer.deviceGraph", "true"));
+    }
+
+    /**
+     * Checks and packs structures for {@link Pipeline#submit}: species indices, positions, periodic
+     * frames; no graph. Host work only, safe on any thread while this featurizer runs other batches.
+     */
+    public StructureBatch prepare(List<Structure> structures) {
+        checkOpen();
+        return StructureBatch.of(structures, model);
+    }
+
+    /**
+     * Features (no forces) of a stream of batches, delivered to {@code sink} in submission order on
+     * the submitting thread. On the device path one batch is always queued on the GPU ahead of the
+     * host: {@link Pipeline#submit} returns once batch k+1 is queued, after handing batch k's result
+     * to the sink, so preparing batch k+2 overlaps the GPU's work. Elsewhere each batch runs at once
+     * (host radius graphs, then {@link #featurize(BatchInput, boolean)}). Close (or flush) to receive
+     * the last result. One pipeline at a time per featurizer.
+     */
+    public Pipeline pipeline(java.util.function.Consumer<FeaturizerResult> sink) {
+        checkOpen();
+        if (sink == null) {
+            throw new IllegalArgumentException("a sink for the results is needed");
+        }
+        if (openPipeline != null) {
+            throw new IllegalStateException("this featurizer already has an open pipeline: close it first");
+        }
+        openPipeline = new Pipeline(sink);
+        return openPipeline;
+    }
+
+    /** See {@link #pipeline}. */
+    public final class Pipeline implements AutoCloseable {
+        private final java.util.function.Consumer<FeaturizerResult> sink;
+        private final java.util.ArrayDeque<DeviceStructurePipeline.Done> pending = new java.util.ArrayDeque<>();
+        private boolean closed;
+
+        private Pipeline(java.util.function.Consumer<FeaturizerResult> sink) {
+            this.sink = sink;
+        }
+
+        /** Queues a batch; results of earlier batches that are ready reach the sink meanwhile. */
+        public void submit(StructureBatch batch) {
+            if (closed) {
+                throw new IllegalStateException("pipeline is closed");
+            }
+            checkOpen();
+            if (searchesOnDevice() && batch.deviceSearch()) {
+                deliver(false);
+                DeviceStructurePipeline.Done done = device.structures().submit(new DeviceStructurePipeline.Atoms(
+                        batch.nodeOffsets(), batch.speciesIndex(), batch.positions(), batch.structureOf(), batch.frames(),
+                        batch.prepareNanos()), batch);
+                if (done != null) {
+                    pending.add(done);
+                }
+                return;
+            }
+            flush(); // keep results in order
+            sink.accept(hostGraphs(batch.structures()));
+        }
+
+        /** Hands the sink every result still queued, waiting for the device. */
+        public void flush() {
+            if (device != null) {
+                DeviceStructurePipeline.Done last = device.drainStructures();
+                if (last != null) {
+                    pending.add(last);
+                }
+            }
+            deliver(true);
+        }
+
+        /** Results in submission order: all of them, or those whose arrays are ready. */
+        private void deliver(boolean all) {
+            while (!pending.isEmpty() && (all || pending.peek().isReady())) {
+                DeviceStructurePipeline.Done done = pending.poll();
+                StructureBatch b = (StructureBatch) done.tag();
+                DeviceFeaturizer.Output out = done.output();
+                noteDeviceKernels();
+                batches++;
+                sink.accept(new FeaturizerResult(b.structureIds().clone(), b.nodeOffsets().clone(),
+                        plan.atomFeatureWidth(), out.atomFeatures(), out.pooled(), out.energies(), null));
+            }
+        }
+
+        /** Delivers what is queued and ends the pipeline (the featurizer stays open). */
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            try {
+                if (!Featurizer.this.closed) {
+                    flush();
+                }
+            } finally {
+                closed = true;
+                openPipeline = null;
+            }
+        }
+    }
+
+    private FeaturizerResult hostGraphs(List<Structure> structures) {
+        RadiusGraph rg = model.config().radiusGraph();
+        List<EdgeList> graphs = new ArrayList<>();
+        for (Structure s : structures) {
+            graphs.add(rg.build(s));
+        }
+        return featurize(BatchInput.of(GraphBatch.pack(structures, graphs, null)), false);
+    }
+
+    /** Adds the device's kernel time since last seen to this featurizer's stats. */
+    private void noteDeviceKernels() {
+        long now = device.timings().kernelNanos();
+        kernelNanos += now - deviceKernelsSeen;
+        kernelCalls++;
+        deviceKernelsSeen = now;
     }
 
     /** Features of one packed batch; forces when asked. */
@@ -333,10 +467,8 @@ public final class Featurizer implements AutoCloseable {
     }
 
     private FeaturizerResult forwardOnDevice(BatchInput in, DeviceFeaturizer.Prepared prepared) {
-        long k0 = device.timings().kernelNanos();
         DeviceFeaturizer.Output out = device.forward(prepared);
-        kernelNanos += device.timings().kernelNanos() - k0;
-        kernelCalls++;
+        noteDeviceKernels();
         batches++;
         return new FeaturizerResult(in.structureIds().clone(), in.nodeOffsets().clone(), plan.atomFeatureWidth(),
                 out.atomFeatures(), out.pooled(), out.energies(), null);

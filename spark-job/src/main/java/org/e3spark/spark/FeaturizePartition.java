@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * One partition's work: rows → structures (bad rows failed or set aside with their reason) →
  * radius graphs → batches within the budget → Arrow ({@link ArrowGraphBatch}, reused across the
  * task's batches) → the featurizer's kernels → Arrow result tables → {@link ColumnarBatch} of
- * {@link ArrowColumnVector}s → output rows (pass-through columns + features). Per-task resources
+ * {@link ArrowColumnVector}s → output rows (pass-through columns + features). Where the featurizer
+ * searches radius graphs on the GPU ({@link Featurizer#searchesOnDevice()}, features without
+ * forces), batches are cut by atoms and go to the device as positions through a
+ * {@link Featurizer.Pipeline}, one batch queued ahead, and no graph is built on the host. Per-task resources
  * (the featurizer's convolutions, the Arrow allocator) are closed when the input ends, and in any
  * case by a task-completion listener; the allocator throws on leaks.
  *
@@ -89,6 +92,9 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         private Featurizer featurizer;
         private BufferAllocator allocator;
         private ArrowGraphBatch arrow;
+        private Featurizer.Pipeline pipeline; // device search: batches queued, their rows waiting here
+        private final ArrayDeque<List<Item>> queued = new ArrayDeque<>();
+        private long edgesReported;
         private long kernelMillisReported;
         private long structures;
         private long atoms;
@@ -105,6 +111,9 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         public boolean hasNext() {
             while (ready.isEmpty() && input.hasNext()) {
                 processChunk();
+            }
+            if (ready.isEmpty() && pipeline != null) {
+                withGpuSlot(pipeline::flush); // the last batches still on the device
             }
             if (ready.isEmpty()) {
                 finish();
@@ -143,6 +152,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
 
         private void processChunk() {
             open();
+            boolean onDevice = !settings.forces() && featurizer.searchesOnDevice();
             List<Item> items = new ArrayList<>();
             long nodes = 0;
             while (input.hasNext() && items.size() < MAX_ROWS_PER_CHUNK && nodes < 4L * settings.maxNodes()) {
@@ -150,7 +160,12 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 try {
                     Structure s = columns.toStructure(row);
                     model.checkSpecies(s);
-                    EdgeList e = graph.build(s);
+                    EdgeList e = null;
+                    if (onDevice) {
+                        graph.imageFrame(s); // the checks a host search would make (absurd image counts)
+                    } else {
+                        e = graph.build(s);
+                    }
                     items.add(new Item(row, s, e));
                     nodes += s.atomCount();
                 } catch (IllegalArgumentException e) {
@@ -166,7 +181,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 while (to < items.size()) {
                     Item it = items.get(to);
                     long n2 = n + it.structure().atomCount();
-                    long e2 = e + it.edges().edgeCount();
+                    long e2 = e + (it.edges() == null ? 0 : it.edges().edgeCount());
                     if (to > from && !budget.fits(n2, e2, 0)) {
                         break;
                     }
@@ -174,7 +189,11 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                     e = e2;
                     to++;
                 }
-                runBatch(items.subList(from, to));
+                if (onDevice) {
+                    submitBatch(List.copyOf(items.subList(from, to)));
+                } else {
+                    runBatch(items.subList(from, to));
+                }
                 from = to;
             }
             logProgress(false);
@@ -209,18 +228,46 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 arrow.load(gb);
             }
             BatchInput in = BatchInput.of(arrow);
-            FeaturizerResult r;
+            FeaturizerResult[] r = new FeaturizerResult[1];
+            withGpuSlot(() -> r[0] = featurizer.featurize(in, settings.forces()));
+            emit(batch, r[0], in.edgeCount());
+        }
+
+        /** Device search: queue the batch; its rows are emitted when its result comes back. */
+        private void submitBatch(List<Item> batch) {
+            if (pipeline == null) {
+                pipeline = featurizer.pipeline(r -> {
+                    long edges = featurizer.deviceTimings().orElseThrow().edges();
+                    emit(queued.poll(), r, edges - edgesReported);
+                    edgesReported = edges;
+                });
+            }
+            List<Structure> ss = new ArrayList<>(batch.size());
+            for (Item it : batch) {
+                ss.add(it.structure());
+            }
+            org.e3spark.model.StructureBatch packed = featurizer.prepare(ss);
+            queued.add(batch);
+            withGpuSlot(() -> pipeline.submit(packed));
+        }
+
+        /** Runs device work while holding one of the executor's GPU task slots (when on a GPU). */
+        private void withGpuSlot(Runnable work) {
             Semaphore slots = device.target().wantsGpu() ? ExecutorState.gpuSlots(settings.gpuConcurrentTasks()) : null;
             if (slots != null) {
                 slots.acquireUninterruptibly();
             }
             try {
-                r = featurizer.featurize(in, settings.forces());
+                work.run();
             } finally {
                 if (slots != null) {
                     slots.release();
                 }
             }
+        }
+
+        /** A batch's result → Arrow result table → columnar batch → output rows, and the metrics. */
+        private void emit(List<Item> batch, FeaturizerResult r, long edgeCount) {
             List<ResultColumn> cols = new ArrayList<>();
             cols.add(new ResultColumn("atom_features", ResultColumn.Scope.ATOM, r.atomWidth(), r.atomFeatures()));
             cols.add(new ResultColumn("structure_features", ResultColumn.Scope.STRUCTURE, r.structureWidth(),
@@ -229,7 +276,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 cols.add(new ResultColumn("energy", ResultColumn.Scope.STRUCTURE, 1, r.energies()));
                 cols.add(new ResultColumn("forces", ResultColumn.Scope.ATOM, 3, r.forcesOrNull()));
             }
-            try (VectorSchemaRoot table = ResultTables.allocate(allocator, gb, cols)) {
+            try (VectorSchemaRoot table = ResultTables.allocate(allocator, r.structureIds(), r.nodeOffsets(), cols)) {
                 ColumnVector[] vectors = new ColumnVector[table.getFieldVectors().size()];
                 for (int c = 0; c < vectors.length; c++) {
                     FieldVector v = table.getVector(c);
@@ -248,10 +295,10 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 }
             }
             structures += batch.size();
-            atoms += in.nodeCount();
+            atoms += r.nodeCount();
             metrics.structures().add(batch.size());
-            metrics.atoms().add(in.nodeCount());
-            metrics.edges().add(in.edgeCount());
+            metrics.atoms().add(r.nodeCount());
+            metrics.edges().add(edgeCount);
             metrics.batches().add(1);
             if (featurizer.backend() == org.e3spark.kernels.Backend.CUDA) {
                 metrics.gpuBatches().add(1);
@@ -305,9 +352,10 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 return;
             }
             closed = true;
-            // the Arrow batch, the featurizer, then the allocator (which throws if anything leaked)
+            // the pipeline (results still queued on a failed task are dropped with the task), the Arrow
+            // batch, the featurizer, then the allocator (which throws if anything leaked)
             RuntimeException failure = null;
-            for (AutoCloseable r : new AutoCloseable[] {arrow, featurizer, allocator}) {
+            for (AutoCloseable r : new AutoCloseable[] {pipeline, arrow, featurizer, allocator}) {
                 if (r == null) {
                     continue;
                 }

@@ -10,6 +10,9 @@ import org.e3spark.kernels.ConvGraph;
  * receiver order, backward the sender order). Owns its device memory; {@link #close()} frees it
  * (closing twice is harmless; a closed graph cannot be used). Immutable once built, so one prepared
  * graph may serve several convolutions and streams at once.
+ *
+ * <p>A graph may also be built on the device itself ({@link #receiverSide}): a forward-only view of
+ * arrays that device code wrote in this class's layout, with no host copy of the edges.
  */
 public final class DeviceConvGraph implements AutoCloseable {
 
@@ -18,7 +21,9 @@ public final class DeviceConvGraph implements AutoCloseable {
                 int groupCount, int slots) {
     }
 
-    private final ConvGraph graph;
+    private final ConvGraph graph; // null when the edges were built on the device
+    private final int numNodes;
+    private final int numEdges;
     private final CudaDevice device;
     private final DeviceAllocator allocator; // null when the buffers are borrowed from a pool
     private final DeviceBufferPool pool;
@@ -81,6 +86,8 @@ public final class DeviceConvGraph implements AutoCloseable {
                     + device.ordinal() + " has " + device.multiprocessorCount());
         }
         this.graph = plan.graph;
+        this.numNodes = graph.numNodes();
+        this.numEdges = graph.numEdges();
         this.device = device;
         this.chunk = plan.chunk;
         this.pool = pool;
@@ -128,6 +135,49 @@ public final class DeviceConvGraph implements AutoCloseable {
         return new DeviceConvGraph(plan, device, pool);
     }
 
+    private DeviceConvGraph(CudaDevice device, int numNodes, int numEdges, Side receivers) {
+        this.graph = null;
+        this.numNodes = numNodes;
+        this.numEdges = numEdges;
+        this.device = device;
+        this.chunk = RECEIVER_CHUNK;
+        this.pool = null;
+        this.allocator = null;
+        this.receivers = receivers;
+        this.senders = null;
+    }
+
+    /** Edges per receiver work item: a node of more in-edges is cut into near-equal items. */
+    public static final int RECEIVER_CHUNK = ConvWorkList.RECEIVER_CHUNK;
+
+    /**
+     * A forward-only graph whose receiver side device code built (e.g. a radius graph searched on
+     * the GPU), in the layout {@link ConvWorkList} gives: edges in canonical order, {@code perm} the
+     * identity over them, {@code peer[t]} the sender of edge t; {@code items} as
+     * {@code (node, begin, end, slot)} with each node's run of in-edges cut into
+     * {@code ceil(degree / RECEIVER_CHUNK)} near-equal items (the first {@code degree % k} one edge
+     * longer), slots numbered over cut nodes in node order; {@code groups} as
+     * {@code (node, firstSlot, count, 0)} per cut node in node order. Items may be listed in any
+     * order (the order schedules, it does not sum). The buffers stay the caller's: closing the
+     * result only marks it closed. Backward passes need the sender side and refuse this graph.
+     */
+    public static DeviceConvGraph receiverSide(CudaDevice device, int numNodes, int numEdges, DeviceBuffer items,
+                                               int itemCount, DeviceBuffer perm, DeviceBuffer peer, DeviceBuffer groups,
+                                               int groupCount, int slots) {
+        if (device == null || numNodes < 0 || numEdges < 0 || itemCount < 0 || groupCount < 0 || slots < 0) {
+            throw new IllegalArgumentException("a device and non-negative counts are needed (nodes " + numNodes
+                    + ", edges " + numEdges + ", items " + itemCount + ", groups " + groupCount + ", slots " + slots + ")");
+        }
+        if (itemCount > 0 && (items == null || perm == null || peer == null)) {
+            throw new IllegalArgumentException(itemCount + " work items but no items, perm or peer buffer");
+        }
+        if (groupCount > 0 && groups == null) {
+            throw new IllegalArgumentException(groupCount + " reduction groups but no groups buffer");
+        }
+        return new DeviceConvGraph(device, numNodes, numEdges,
+                new Side(items, itemCount, perm, peer, groups, groupCount, slots));
+    }
+
     private Side side(String name, ConvWorkList work, int[] perm, int[] peer) {
         return new Side(ints(name + ".items", work.items()), work.itemCount(), ints(name + ".perm", perm),
                 ints(name + ".peer", peer), ints(name + ".groups", work.groups()), work.groupCount(), work.slots());
@@ -146,7 +196,7 @@ public final class DeviceConvGraph implements AutoCloseable {
         return b;
     }
 
-    /** The host graph this was prepared from. */
+    /** The host graph this was prepared from; null for a graph built on the device. */
     public ConvGraph graph() {
         return graph;
     }
@@ -156,11 +206,11 @@ public final class DeviceConvGraph implements AutoCloseable {
     }
 
     public int numNodes() {
-        return graph.numNodes();
+        return numNodes;
     }
 
     public int numEdges() {
-        return graph.numEdges();
+        return numEdges;
     }
 
     /** Edges per work item of the sender side (backward) at most; receiver items hold up to 64. */
@@ -179,13 +229,16 @@ public final class DeviceConvGraph implements AutoCloseable {
 
     Side senders() {
         requireOpen();
+        if (senders == null) {
+            throw new IllegalStateException("this graph of " + numNodes + " nodes and " + numEdges + " edges was built on "
+                    + "the device for forward passes only; backward passes need a graph uploaded from the host");
+        }
         return senders;
     }
 
     private void requireOpen() {
         if (closed) {
-            throw new IllegalStateException("device graph of " + graph.numNodes() + " nodes and " + graph.numEdges()
-                    + " edges is closed");
+            throw new IllegalStateException("device graph of " + numNodes + " nodes and " + numEdges + " edges is closed");
         }
     }
 
@@ -195,8 +248,8 @@ public final class DeviceConvGraph implements AutoCloseable {
             return;
         }
         closed = true;
-        if (pool != null) {
-            return; // the pool owns the buffers
+        if (pool != null || graph == null) {
+            return; // the pool, or whoever built the graph on the device, owns the buffers
         }
         List<DeviceBuffer> all = new ArrayList<>();
         for (Side s : new Side[] {receivers, senders}) {

@@ -26,13 +26,22 @@ import org.e3spark.model.internal.RadialBasis;
  * features, pooled features and scalars come back. Weights are uploaded once, in the kernels'
  * dtype; intermediate buffers grow to the largest batch seen and are reused.
  *
- * <p>Times: {@link Timings#kernelNanos} is GPU time between two events around the kernel sequence
- * (no transfers, no host work); the other fields are wall-clock on the host.
+ * <p>Two ways in: {@link #forward} takes a batch whose graph the host built ({@link #prepare}),
+ * {@link #structures()} takes atom positions and searches the graph on the device, one batch queued
+ * ahead of the host.
+ *
+ * <p>Times: {@link Timings#kernelNanos} is GPU time between events around the kernels (no
+ * transfers, no host work). Upload and download are host wall-clock for {@link #forward} (pageable
+ * copies) and GPU event time for the structure pipeline. The structure pipeline's host side:
+ * {@code hostEnqueueNanos} staging and queuing work, {@code hostWaitNanos} blocked on the device (high
+ * when the device is the bottleneck), {@code hostCollectNanos} turning results into arrays (on the
+ * pipeline's converter thread).
  */
 public final class DeviceFeaturizer implements AutoCloseable {
 
     /** Cumulative per-stage times of the batches run so far. */
-    public record Timings(long prepareNanos, long uploadNanos, long kernelNanos, long downloadNanos, long batches) {
+    public record Timings(long prepareNanos, long uploadNanos, long kernelNanos, long downloadNanos, long batches,
+                          long edges, long hostEnqueueNanos, long hostWaitNanos, long hostCollectNanos) {
     }
 
     /** The outputs of one batch, in float64 for the caller's result types. */
@@ -61,7 +70,11 @@ public final class DeviceFeaturizer implements AutoCloseable {
     private long uploadNanos;
     private long kernelNanos;
     private long downloadNanos;
+    private long hostEnqueueNanos;
+    private long hostWaitNanos;
+    private long edges;
     private long batches;
+    private DeviceStructurePipeline structures;
     private boolean closed;
     private org.e3spark.kernels.cuda.PinnedHostBuffer pinnedResults;
 
@@ -145,7 +158,53 @@ public final class DeviceFeaturizer implements AutoCloseable {
     }
 
     public Timings timings() {
-        return new Timings(prepareNanos, uploadNanos, kernelNanos, downloadNanos, batches);
+        return new Timings(prepareNanos, uploadNanos, kernelNanos, downloadNanos, batches, edges, hostEnqueueNanos,
+                hostWaitNanos, structures == null ? 0 : structures.conversionNanos());
+    }
+
+    /**
+     * The pipeline that takes batches as atom positions and searches their graphs on the device
+     * (created on first use, closed with this instance).
+     */
+    public DeviceStructurePipeline structures() {
+        if (closed) {
+            throw new IllegalStateException("device featurizer is closed");
+        }
+        if (structures == null) {
+            structures = new DeviceStructurePipeline(this, stream, work);
+        }
+        return structures;
+    }
+
+    /** The last batch still queued in {@link #structures()}, finished; null when none is. */
+    public DeviceStructurePipeline.Done drainStructures() {
+        return structures == null ? null : structures.drain();
+    }
+
+    DType dtype() {
+        return dtype;
+    }
+
+    int atomFeatureWidth() {
+        return plan.atomFeatureWidth();
+    }
+
+    CudaFunction function(String kernel) {
+        return module.function(kernel);
+    }
+
+    void account(long prepare, long upload, long kernels, long download, int edgeCount) {
+        edges += edgeCount;
+        prepareNanos += prepare;
+        uploadNanos += upload;
+        kernelNanos += kernels;
+        downloadNanos += download;
+        batches++;
+    }
+
+    void accountHost(long enqueue, long wait) {
+        hostEnqueueNanos += enqueue;
+        hostWaitNanos += wait;
     }
 
     /** A batch's host-side preparation: the planned graph and the edge vectors in the kernels' dtype. */
@@ -193,9 +252,6 @@ public final class DeviceFeaturizer implements AutoCloseable {
         Object vecs = batch.vectors;
         int[] speciesIndex = batch.speciesIndex;
         int[] nodeOffsets = batch.nodeOffsets;
-
-        int lmax = plan.config().lmax();
-        int shDim = (lmax + 1) * (lmax + 1);
         int width = plan.atomFeatureWidth();
         DeviceBuffer species = work.ints("species", n);
         DeviceBuffer offsets = work.ints("node_offsets", s + 1);
@@ -207,44 +263,11 @@ public final class DeviceFeaturizer implements AutoCloseable {
             long t2 = System.nanoTime();
             uploadNanos += t2 - t1;
 
-            DeviceBuffer sh = work.reals("sh", (long) e * shDim, dtype);
-            DeviceBuffer rad = work.reals("radial", (long) e * plan.config().radialCount(), dtype);
-            DeviceBuffer h = work.reals("h_a", (long) n * plan.embedding().out().dim(), dtype);
             start.record(stream);
-            launch(FeaturizerKernels.EMBED, (long) n * plan.embedding().out().dim(), species, embeddingWeight, h, n);
-            launch(FeaturizerKernels.EDGE_INPUTS, e, edgeVectors, sh, rad, e);
-            boolean inA = true;
-            for (ModelPlan.LayerPlan lp : plan.layers()) {
-                int k = lp.index();
-                LayerWeights lw = layerWeights.get(k);
-                DeviceBuffer u = work.reals("u", (long) n * lp.in().dim(), dtype);
-                DeviceBuffer w = work.reals("edge_weights", (long) e * lp.conv().weightNumel(), dtype);
-                DeviceBuffer msg = work.reals("messages", (long) n * lp.conv().out().dim(), dtype);
-                DeviceBuffer gateIn = work.reals("gate_in", (long) n * lp.gate().in().dim(), dtype);
-                DeviceBuffer next = work.reals(inA ? "h_b" : "h_a", (long) n * lp.out().dim(), dtype);
-                Object[] mlpArgs = new Object[lw.mlp().length + 3];
-                mlpArgs[0] = rad;
-                System.arraycopy(lw.mlp(), 0, mlpArgs, 1, lw.mlp().length);
-                mlpArgs[mlpArgs.length - 2] = w;
-                mlpArgs[mlpArgs.length - 1] = e;
-                launch(FeaturizerKernels.radialMlp(k), e, mlpArgs);
-                launch(FeaturizerKernels.linearUp(k), (long) n * lp.in().dim(), h, lw.up(), u, n);
-                convs.get(k).forward(u, sh, w, msg, deviceGraph, stream);
-                launch(FeaturizerKernels.linearDown(k), (long) n * lp.gate().in().dim(), msg, lw.down(), gateIn, n);
-                if (lp.residual()) {
-                    launch(FeaturizerKernels.gate(k), (long) n * lp.out().dim(), gateIn, h, next, n);
-                } else {
-                    launch(FeaturizerKernels.gate(k), (long) n * lp.out().dim(), gateIn, next, n);
-                }
-                h = next;
-                inA = !inA;
-            }
-            DeviceBuffer atom = work.reals("atom_features", (long) n * width, dtype);
-            DeviceBuffer pooled = work.reals("pooled", (long) s * 2 * width, dtype);
-            DeviceBuffer energies = work.reals("energies", s, dtype);
-            launch(FeaturizerKernels.INVARIANTS, (long) n * width, h, atom, n);
-            launch(FeaturizerKernels.POOL, (long) s * width, atom, offsets, pooled, s);
-            launch(FeaturizerKernels.ENERGY, s, h, readoutWeight, offsets, energies, s);
+            Results r = enqueueFeatures(species, offsets, edgeVectors, deviceGraph, n, e, s);
+            DeviceBuffer atom = r.atom();
+            DeviceBuffer pooled = r.pooled();
+            DeviceBuffer energies = r.energies();
             stop.record(stream);
             // results come back through one pinned buffer, copied on the stream right after the kernels
             long atomCount = (long) n * width;
@@ -258,16 +281,70 @@ public final class DeviceFeaturizer implements AutoCloseable {
             stream.synchronize();
             kernelNanos += Math.round(stop.elapsedMillisSince(start) * 1e6);
             long t3 = System.nanoTime();
-            Output out = new Output(widen(host, 0, atomCount), widen(host, atomCount, pooledCount),
-                    widen(host, atomCount + pooledCount, s));
+            Output out = new Output(widen(host, 0, atomCount, dtype), widen(host, atomCount, pooledCount, dtype),
+                    widen(host, atomCount + pooledCount, s, dtype));
             // the copies' GPU time plus widening on the host
             downloadNanos += Math.round(copied.elapsedMillisSince(stop) * 1e6) + System.nanoTime() - t3;
             batches++;
+            edges += e;
             return out;
         }
     }
 
-    private void launch(String kernel, long threads, Object... args) {
+    /** The result buffers of {@link #enqueueFeatures}, valid until the next batch's kernels. */
+    record Results(DeviceBuffer atom, DeviceBuffer pooled, DeviceBuffer energies) {
+    }
+
+    /**
+     * Queues every kernel from the embedding to the readout on this instance's stream, for a batch
+     * whose species, node offsets, edge vectors and graph are on the device already.
+     */
+    Results enqueueFeatures(DeviceBuffer species, DeviceBuffer offsets, DeviceBuffer edgeVectors, DeviceConvGraph graph,
+                            int n, int e, int s) {
+        int lmax = plan.config().lmax();
+        int shDim = (lmax + 1) * (lmax + 1);
+        int width = plan.atomFeatureWidth();
+        DeviceBuffer sh = work.reals("sh", (long) e * shDim, dtype);
+        DeviceBuffer rad = work.reals("radial", (long) e * plan.config().radialCount(), dtype);
+        DeviceBuffer h = work.reals("h_a", (long) n * plan.embedding().out().dim(), dtype);
+        launch(FeaturizerKernels.EMBED, (long) n * plan.embedding().out().dim(), species, embeddingWeight, h, n);
+        launch(FeaturizerKernels.EDGE_INPUTS, e, edgeVectors, sh, rad, e);
+        boolean inA = true;
+        for (ModelPlan.LayerPlan lp : plan.layers()) {
+            int k = lp.index();
+            LayerWeights lw = layerWeights.get(k);
+            DeviceBuffer u = work.reals("u", (long) n * lp.in().dim(), dtype);
+            DeviceBuffer w = work.reals("edge_weights", (long) e * lp.conv().weightNumel(), dtype);
+            DeviceBuffer msg = work.reals("messages", (long) n * lp.conv().out().dim(), dtype);
+            DeviceBuffer gateIn = work.reals("gate_in", (long) n * lp.gate().in().dim(), dtype);
+            DeviceBuffer next = work.reals(inA ? "h_b" : "h_a", (long) n * lp.out().dim(), dtype);
+            Object[] mlpArgs = new Object[lw.mlp().length + 3];
+            mlpArgs[0] = rad;
+            System.arraycopy(lw.mlp(), 0, mlpArgs, 1, lw.mlp().length);
+            mlpArgs[mlpArgs.length - 2] = w;
+            mlpArgs[mlpArgs.length - 1] = e;
+            launch(FeaturizerKernels.radialMlp(k), e, mlpArgs);
+            launch(FeaturizerKernels.linearUp(k), (long) n * lp.in().dim(), h, lw.up(), u, n);
+            convs.get(k).forward(u, sh, w, msg, graph, stream);
+            launch(FeaturizerKernels.linearDown(k), (long) n * lp.gate().in().dim(), msg, lw.down(), gateIn, n);
+            if (lp.residual()) {
+                launch(FeaturizerKernels.gate(k), (long) n * lp.out().dim(), gateIn, h, next, n);
+            } else {
+                launch(FeaturizerKernels.gate(k), (long) n * lp.out().dim(), gateIn, next, n);
+            }
+            h = next;
+            inA = !inA;
+        }
+        DeviceBuffer atom = work.reals("atom_features", (long) n * width, dtype);
+        DeviceBuffer pooled = work.reals("pooled", (long) s * 2 * width, dtype);
+        DeviceBuffer energies = work.reals("energies", s, dtype);
+        launch(FeaturizerKernels.INVARIANTS, (long) n * width, h, atom, n);
+        launch(FeaturizerKernels.POOL, (long) s * width, atom, offsets, pooled, s);
+        launch(FeaturizerKernels.ENERGY, s, h, readoutWeight, offsets, energies, s);
+        return new Results(atom, pooled, energies);
+    }
+
+    void launch(String kernel, long threads, Object... args) {
         if (threads == 0) {
             return;
         }
@@ -325,14 +402,16 @@ public final class DeviceFeaturizer implements AutoCloseable {
         return pinnedResults.segment();
     }
 
-    /** {@code count} values from {@code offset} (in elements) of the staged results, as float64. */
-    private double[] widen(java.lang.foreign.MemorySegment host, long offset, long count) {
+    /** {@code count} values from {@code offset} (in elements) of staged results in {@code dtype}, as float64. */
+    static double[] widen(java.lang.foreign.MemorySegment host, long offset, long count, DType dtype) {
         double[] out = new double[Math.toIntExact(count)];
         if (dtype == DType.FLOAT64) {
             java.lang.foreign.MemorySegment.copy(host, java.lang.foreign.ValueLayout.JAVA_DOUBLE, offset * 8, out, 0, out.length);
         } else {
+            float[] f = new float[out.length];
+            java.lang.foreign.MemorySegment.copy(host, java.lang.foreign.ValueLayout.JAVA_FLOAT, offset * 4, f, 0, f.length);
             for (int i = 0; i < out.length; i++) {
-                out[i] = host.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, offset + i);
+                out[i] = f[i];
             }
         }
         return out;
@@ -346,6 +425,9 @@ public final class DeviceFeaturizer implements AutoCloseable {
         closed = true;
         RuntimeException first = null;
         List<AutoCloseable> owned = new ArrayList<>();
+        if (structures != null) {
+            owned.add(structures); // first: it waits for its queued copies
+        }
         if (work != null) {
             owned.add(work);
         }

@@ -5,6 +5,7 @@ import java.util.List;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.Irreps;
 import org.e3spark.kernels.MulIr;
+import org.e3spark.kernels.cuda.DeviceConvGraph;
 import org.e3spark.kernels.internal.codegen.DialectPrelude;
 import org.e3spark.kernels.internal.codegen.GpuTarget;
 import org.e3spark.kernels.internal.codegen.Literals;
@@ -29,6 +30,7 @@ import org.e3spark.model.internal.RadialBasis;
  *   e3_invariants       0e values and channel norms of h_L              one thread per (atom, feature)
  *   e3_pool             per-structure sum and mean                      one thread per (structure, feature)
  *   e3_energy           sum over atoms of Linear(h_L -> 1x0e)           one thread per structure
+ *   e3_graph_*          the radius graph itself, from positions          see {@link RadiusGraphKernels}
  * </pre>
  * Every shape, offset and coefficient is a literal, as in the tensor-product generator; the
  * formulas are those of the host classes ({@link EquivariantLinear}, {@link Gate},
@@ -86,6 +88,7 @@ public final class FeaturizerKernels {
             names.addAll(List.of(radialMlp(k), linearUp(k), linearDown(k), gate(k)));
         }
         names.addAll(List.of(INVARIANTS, POOL, ENERGY));
+        names.addAll(RadiusGraphKernels.kernelNames());
         return names;
     }
 
@@ -111,6 +114,7 @@ public final class FeaturizerKernels {
         invariants(w);
         pool(w);
         energy(w);
+        new RadiusGraphKernels(plan.config().cutoff(), DeviceConvGraph.RECEIVER_CHUNK, BLOCK).render(w);
         return w.toString();
     }
 

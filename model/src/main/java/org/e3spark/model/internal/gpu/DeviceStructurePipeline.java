@@ -1,0 +1,401 @@
+package org.e3spark.model.internal.gpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.e3spark.kernels.cuda.CudaEvent;
+import org.e3spark.kernels.cuda.CudaStream;
+import org.e3spark.kernels.cuda.DeviceBuffer;
+import org.e3spark.kernels.cuda.DeviceConvGraph;
+import org.e3spark.kernels.cuda.LaunchConfig;
+import org.e3spark.kernels.cuda.PinnedHostBuffer;
+
+/**
+ * Batches of structures from atom positions to features on the device, with one batch always
+ * queued ahead: what a {@link DeviceFeaturizer} runs when the host hands it positions rather than
+ * graphs. Per batch the host packs atoms into pinned memory; the device copies them in, searches
+ * the radius graph ({@link RadiusGraphKernels}: degrees, one scan, fill, which also writes the
+ * convolution's work items), then runs the featurizer's kernels and copies the results out.
+ *
+ * <p>The only host wait in a batch is for the scan's four totals (edge and work-item counts size
+ * the edge buffers and the convolution's launch). It is placed so the device never idles on the
+ * host: {@link #submit} queues batch k+1's copy-in, search and scan behind batch k's kernels,
+ * waits for the totals (by then batch k has finished), queues batch k+1's remaining kernels, and
+ * hands batch k's results to a converter thread, which turns them into arrays while the device
+ * works and the caller prepares batch k+2. Inputs and results alternate between two pinned slots:
+ * a slot is refilled only after its copies ran and its results were read.
+ *
+ * <p>GPU time is taken with events: kernel time from the search's start to the scan's end plus
+ * from the fill's start to the readout's end, copies on either side apart. Not thread-safe (one
+ * per featurizer, on its stream).
+ */
+public final class DeviceStructurePipeline implements AutoCloseable {
+
+    /** The host arrays of one batch (see {@link org.e3spark.model.StructureBatch}). */
+    public record Atoms(int[] nodeOffsets, int[] speciesIndex, double[] positions, int[] structureOf, double[] frames,
+                        long prepareNanos) {
+        public Atoms {
+            int s = nodeOffsets.length - 1;
+            int n = speciesIndex.length;
+            if (s < 1 || nodeOffsets[0] != 0 || nodeOffsets[s] != n || positions.length != 3 * n
+                    || structureOf.length != n || frames.length != RadiusGraphKernels.FRAME * s) {
+                throw new IllegalArgumentException("inconsistent batch arrays: " + s + " structures, " + n + " atoms");
+            }
+        }
+    }
+
+    /**
+     * A batch whose kernels and copies have finished: the caller's tag and its outputs, which a
+     * helper thread is turning into arrays ({@link #output()} waits for that).
+     */
+    public record Done(Object tag, Future<DeviceFeaturizer.Output> conversion) {
+
+        public boolean isReady() {
+            return conversion.isDone();
+        }
+
+        public DeviceFeaturizer.Output output() {
+            try {
+                return conversion.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a batch's results", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("converting a batch's results failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    private final DeviceFeaturizer featurizer;
+    private final CudaStream stream;
+    private final Workspace work;
+    private final Slot[] slots;
+    private final PinnedHostBuffer totals;
+    private final ExecutorService converter;
+    private final AtomicLong conversionNanos = new AtomicLong();
+    private Slot inFlight;
+    private boolean closed;
+
+    /** One of the two alternating batches: pinned input and result memory, and its events. */
+    private final class Slot implements AutoCloseable {
+        PinnedHostBuffer in;
+        PinnedHostBuffer out;
+        final CudaEvent copyIn;
+        final CudaEvent searchStart;
+        final CudaEvent scanned;
+        final CudaEvent fillStart;
+        final CudaEvent kernelsEnd;
+        final CudaEvent copiedOut;
+        Object tag;
+        int atoms;
+        int structures;
+        int edges;
+        long prepareNanos;
+        Future<?> conversion; // reads `out` until done
+
+        Slot() {
+            CudaEvent[] e = new CudaEvent[6];
+            try {
+                for (int k = 0; k < e.length; k++) {
+                    e[k] = featurizer.device().createEvent();
+                }
+            } catch (RuntimeException ex) {
+                for (CudaEvent c : e) {
+                    if (c != null) {
+                        c.close();
+                    }
+                }
+                throw ex;
+            }
+            copyIn = e[0];
+            searchStart = e[1];
+            scanned = e[2];
+            fillStart = e[3];
+            kernelsEnd = e[4];
+            copiedOut = e[5];
+        }
+
+        MemorySegment input(long bytes) {
+            in = grown(in, bytes);
+            return in.segment();
+        }
+
+        MemorySegment output(long bytes) {
+            awaitConversion();
+            out = grown(out, bytes);
+            return out.segment();
+        }
+
+        /** The last batch's results are read out of {@code out} on the converter thread: wait for that. */
+        void awaitConversion() {
+            Future<?> c = conversion;
+            conversion = null;
+            if (c != null) {
+                try {
+                    c.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while a batch's results were read", e);
+                } catch (ExecutionException e) {
+                    // reported to whoever takes that batch's output; the memory is free either way
+                }
+            }
+        }
+
+        /** A slot's memory is free once its last batch was collected, so it is replaced without a wait. */
+        private PinnedHostBuffer grown(PinnedHostBuffer b, long bytes) {
+            if (b != null && b.byteSize() >= bytes) {
+                return b;
+            }
+            if (b != null) {
+                b.close();
+            }
+            return featurizer.device().allocatePinned(Math.max(4096, bytes + bytes / 4));
+        }
+
+        @Override
+        public void close() {
+            try {
+                awaitConversion();
+            } catch (RuntimeException ignored) {
+                // closing anyway
+            }
+            for (AutoCloseable c : new AutoCloseable[] {in, out, copyIn, searchStart, scanned, fillStart, kernelsEnd,
+                    copiedOut}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception ignored) {
+                        // best effort: the context goes with the device
+                    }
+                }
+            }
+        }
+    }
+
+    DeviceStructurePipeline(DeviceFeaturizer featurizer, CudaStream stream, Workspace work) {
+        this.featurizer = featurizer;
+        this.stream = stream;
+        this.work = work;
+        Slot a = null;
+        Slot b = null;
+        try {
+            a = new Slot();
+            b = new Slot();
+            this.totals = featurizer.device().allocatePinned(RadiusGraphKernels.TOTALS * Integer.BYTES);
+            this.converter = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "e3spark-featurizer-results");
+                t.setDaemon(true);
+                return t;
+            });
+        } catch (RuntimeException ex) {
+            if (a != null) {
+                a.close();
+            }
+            if (b != null) {
+                b.close();
+            }
+            throw ex;
+        }
+        this.slots = new Slot[] {a, b};
+    }
+
+    /**
+     * Queues a batch and returns the one queued before it, finished (null for the first). The
+     * returned outputs are in submission order; {@link #drain} collects the last.
+     */
+    public Done submit(Atoms batch, Object tag) {
+        if (closed) {
+            throw new IllegalStateException("device structure pipeline is closed");
+        }
+        Slot slot = inFlight == slots[0] ? slots[1] : slots[0];
+        try {
+            enqueue(batch, slot);
+        } catch (RuntimeException ex) {
+            // nothing of this batch stays queued; the previous one is still there for drain()
+            try {
+                stream.synchronize();
+            } catch (RuntimeException again) {
+                ex.addSuppressed(again);
+            }
+            throw ex;
+        }
+        slot.tag = tag;
+        Slot previous = inFlight;
+        inFlight = slot;
+        return previous == null ? null : collect(previous);
+    }
+
+    /** Waits for the last queued batch and returns it (null when none is queued). */
+    public Done drain() {
+        Slot last = inFlight;
+        inFlight = null;
+        return last == null ? null : collect(last);
+    }
+
+    private void enqueue(Atoms batch, Slot slot) {
+        long h0 = System.nanoTime();
+        int n = batch.speciesIndex().length;
+        int s = batch.nodeOffsets().length - 1;
+        slot.atoms = n;
+        slot.structures = s;
+        slot.prepareNanos = batch.prepareNanos();
+
+        // inputs: doubles first, then ints, one pinned region
+        long posBytes = 24L * n;
+        long frameBytes = 8L * batch.frames().length;
+        long intBytes = 4L * n;
+        long offsetBytes = 4L * (s + 1);
+        MemorySegment in = slot.input(posBytes + frameBytes + 2 * intBytes + offsetBytes);
+        long at = 0;
+        MemorySegment pos = stage(in, at, batch.positions());
+        at += posBytes;
+        MemorySegment frames = stage(in, at, batch.frames());
+        at += frameBytes;
+        MemorySegment species = stage(in, at, batch.speciesIndex());
+        at += intBytes;
+        MemorySegment structureOf = stage(in, at, batch.structureOf());
+        at += intBytes;
+        MemorySegment offsets = stage(in, at, batch.nodeOffsets());
+
+        DeviceBuffer dPos = work.buffer("atoms.positions", posBytes);
+        DeviceBuffer dFrames = work.buffer("atoms.frames", frameBytes);
+        DeviceBuffer dSpecies = work.ints("species", n);
+        DeviceBuffer dStructure = work.ints("atoms.structure", n);
+        DeviceBuffer dOffsets = work.ints("node_offsets", s + 1);
+        DeviceBuffer degree = work.ints("graph.degree", n);
+        DeviceBuffer edgeStart = work.ints("graph.edge_start", n + 1L);
+        DeviceBuffer itemStart = work.ints("graph.item_start", n);
+        DeviceBuffer groupStart = work.ints("graph.group_start", n);
+        DeviceBuffer slotStart = work.ints("graph.slot_start", n);
+        DeviceBuffer dTotals = work.ints("graph.totals", RadiusGraphKernels.TOTALS);
+
+        slot.copyIn.record(stream);
+        dPos.copyFromAsync(pos, stream);
+        dFrames.copyFromAsync(frames, stream);
+        dSpecies.copyFromAsync(species, stream);
+        dStructure.copyFromAsync(structureOf, stream);
+        dOffsets.copyFromAsync(offsets, stream);
+        slot.searchStart.record(stream);
+        featurizer.launch(RadiusGraphKernels.DEGREE, n, dPos, dStructure, dOffsets, dFrames, degree, n);
+        featurizer.function(RadiusGraphKernels.SCAN).launch(LaunchConfig.linear(1, RadiusGraphKernels.SCAN_BLOCK, 0),
+                stream, degree, edgeStart, itemStart, groupStart, slotStart, dTotals, n);
+        dTotals.copyToAsync(totals.segment(), stream);
+        slot.scanned.record(stream);
+
+        // the one wait: the totals of this batch, which come after the previous batch's kernels
+        long w0 = System.nanoTime();
+        slot.scanned.synchronize();
+        long w1 = System.nanoTime();
+        MemorySegment t = totals.segment();
+        int e = t.getAtIndex(ValueLayout.JAVA_INT, 0);
+        int items = t.getAtIndex(ValueLayout.JAVA_INT, 1);
+        int groups = t.getAtIndex(ValueLayout.JAVA_INT, 2);
+        int partialSlots = t.getAtIndex(ValueLayout.JAVA_INT, 3);
+        if (e < 0 || items < 0 || groups < 0 || partialSlots < 0) {
+            throw new IllegalStateException("radius graph of " + s + " structures (" + n + " atoms) overflowed: "
+                    + Integer.toUnsignedString(e) + " edges");
+        }
+
+        // the stream is idle here, so growing buffers costs no extra wait
+        slot.edges = e;
+        DeviceBuffer peer = work.ints("graph.peer", e);
+        DeviceBuffer perm = work.ints("graph.perm", e);
+        DeviceBuffer vectors = work.reals("vectors", 3L * e, featurizer.dtype());
+        DeviceBuffer dItems = work.ints("graph.items", 4L * items);
+        DeviceBuffer dGroups = work.ints("graph.groups", 4L * groups);
+        slot.fillStart.record(stream);
+        featurizer.launch(RadiusGraphKernels.FILL, n, dPos, dStructure, dOffsets, dFrames, degree, edgeStart, itemStart,
+                groupStart, slotStart, peer, perm, vectors, dItems, dGroups, n);
+        DeviceConvGraph graph = DeviceConvGraph.receiverSide(featurizer.device(), n, e, dItems, items, perm, peer,
+                dGroups, groups, partialSlots);
+        DeviceFeaturizer.Results r = featurizer.enqueueFeatures(dSpecies, dOffsets, vectors, graph, n, e, s);
+        slot.kernelsEnd.record(stream);
+
+        int width = featurizer.atomFeatureWidth();
+        long atomCount = (long) n * width;
+        long pooledCount = (long) s * 2 * width;
+        int bytes = featurizer.dtype().bytes();
+        MemorySegment out = slot.output((atomCount + pooledCount + s) * bytes);
+        r.atom().copyToAsync(out.asSlice(0, atomCount * bytes), stream);
+        r.pooled().copyToAsync(out.asSlice(atomCount * bytes, pooledCount * bytes), stream);
+        r.energies().copyToAsync(out.asSlice((atomCount + pooledCount) * bytes, (long) s * bytes), stream);
+        slot.copiedOut.record(stream);
+        featurizer.accountHost(System.nanoTime() - w1 + w0 - h0, w1 - w0);
+    }
+
+    /**
+     * The batch in {@code slot} has been queued to its end: wait for its copies, account its GPU
+     * times here, and turn its results into arrays on the converter thread, so the submitting thread
+     * goes back to queuing work.
+     */
+    private Done collect(Slot slot) {
+        slot.copiedOut.synchronize();
+        long kernels = nanos(slot.scanned, slot.searchStart) + nanos(slot.kernelsEnd, slot.fillStart);
+        long upload = nanos(slot.searchStart, slot.copyIn);
+        long download = nanos(slot.copiedOut, slot.kernelsEnd);
+        featurizer.account(slot.prepareNanos, upload, kernels, download, slot.edges);
+        int width = featurizer.atomFeatureWidth();
+        long atomCount = (long) slot.atoms * width;
+        long pooledCount = (long) slot.structures * 2 * width;
+        int structures = slot.structures;
+        MemorySegment out = slot.out.segment();
+        org.e3spark.kernels.DType dtype = featurizer.dtype();
+        Future<DeviceFeaturizer.Output> conversion = converter.submit(() -> {
+            long t0 = System.nanoTime();
+            DeviceFeaturizer.Output o = new DeviceFeaturizer.Output(
+                    DeviceFeaturizer.widen(out, 0, atomCount, dtype),
+                    DeviceFeaturizer.widen(out, atomCount, pooledCount, dtype),
+                    DeviceFeaturizer.widen(out, atomCount + pooledCount, structures, dtype));
+            conversionNanos.addAndGet(System.nanoTime() - t0);
+            return o;
+        });
+        slot.conversion = conversion;
+        Object tag = slot.tag;
+        slot.tag = null;
+        return new Done(tag, conversion);
+    }
+
+    /** Host time spent turning results into arrays, on the converter thread. */
+    long conversionNanos() {
+        return conversionNanos.get();
+    }
+
+    private static long nanos(CudaEvent end, CudaEvent start) {
+        return Math.round(end.elapsedMillisSince(start) * 1e6);
+    }
+
+    private static MemorySegment stage(MemorySegment in, long at, double[] values) {
+        MemorySegment dst = in.asSlice(at, 8L * values.length);
+        MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_DOUBLE, 0, values.length);
+        return dst;
+    }
+
+    private static MemorySegment stage(MemorySegment in, long at, int[] values) {
+        MemorySegment dst = in.asSlice(at, 4L * values.length);
+        MemorySegment.copy(values, 0, dst, ValueLayout.JAVA_INT, 0, values.length);
+        return dst;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        inFlight = null;
+        try {
+            stream.synchronize(); // queued copies may still use the pinned slots
+        } finally {
+            for (Slot s : slots) {
+                s.close(); // after its conversion is done
+            }
+            converter.shutdownNow();
+            totals.close();
+        }
+    }
+}
