@@ -31,7 +31,9 @@ import org.e3spark.model.internal.RadialBasis;
  * ahead of the host.
  *
  * <p>Times: {@link Timings#kernelNanos} is GPU time between events around the kernels (no
- * transfers, no host work). Upload and download are host wall-clock for {@link #forward} (pageable
+ * transfers, no host work), {@code searchNanos} the radius-graph search's part of it (which may run
+ * beside the previous batch's kernels), {@code kernelBusyNanos} the time at least one kernel of the
+ * structure pipeline ran (overlaps counted once). Upload and download are host wall-clock for {@link #forward} (pageable
  * copies) and GPU event time for the structure pipeline. The structure pipeline's host side:
  * {@code hostEnqueueNanos} staging and queuing work, {@code hostWaitNanos} blocked on the device (high
  * when the device is the bottleneck), {@code hostCollectNanos} turning results into arrays (on the
@@ -41,7 +43,8 @@ public final class DeviceFeaturizer implements AutoCloseable {
 
     /** Cumulative per-stage times of the batches run so far. */
     public record Timings(long prepareNanos, long uploadNanos, long kernelNanos, long downloadNanos, long batches,
-                          long edges, long hostEnqueueNanos, long hostWaitNanos, long hostCollectNanos) {
+                          long edges, long searchNanos, long kernelBusyNanos, long hostEnqueueNanos,
+                          long hostWaitNanos, long hostCollectNanos) {
     }
 
     /** The outputs of one batch, in float64 for the caller's result types. */
@@ -70,6 +73,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
     private long uploadNanos;
     private long kernelNanos;
     private long downloadNanos;
+    private long searchNanos;
     private long hostEnqueueNanos;
     private long hostWaitNanos;
     private long edges;
@@ -158,8 +162,9 @@ public final class DeviceFeaturizer implements AutoCloseable {
     }
 
     public Timings timings() {
-        return new Timings(prepareNanos, uploadNanos, kernelNanos, downloadNanos, batches, edges, hostEnqueueNanos,
-                hostWaitNanos, structures == null ? 0 : structures.conversionNanos());
+        return new Timings(prepareNanos, uploadNanos, kernelNanos, downloadNanos, batches, edges, searchNanos,
+                structures == null ? 0 : structures.busyNanos(), hostEnqueueNanos, hostWaitNanos,
+                structures == null ? 0 : structures.conversionNanos());
     }
 
     /**
@@ -200,6 +205,10 @@ public final class DeviceFeaturizer implements AutoCloseable {
         kernelNanos += kernels;
         downloadNanos += download;
         batches++;
+    }
+
+    void accountSearch(long nanos) {
+        searchNanos += nanos;
     }
 
     void accountHost(long enqueue, long wait) {
@@ -345,11 +354,15 @@ public final class DeviceFeaturizer implements AutoCloseable {
     }
 
     void launch(String kernel, long threads, Object... args) {
+        launchOn(stream, kernel, threads, args);
+    }
+
+    void launchOn(CudaStream on, String kernel, long threads, Object... args) {
         if (threads == 0) {
             return;
         }
         CudaFunction f = module.function(kernel);
-        f.launch(LaunchConfig.cover(threads, FeaturizerKernels.BLOCK), stream, args);
+        f.launch(LaunchConfig.cover(threads, FeaturizerKernels.BLOCK), on, args);
     }
 
     private Object convert(double[] a) {

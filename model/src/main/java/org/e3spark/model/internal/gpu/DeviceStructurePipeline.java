@@ -21,16 +21,19 @@ import org.e3spark.kernels.cuda.PinnedHostBuffer;
  * the radius graph ({@link RadiusGraphKernels}: degrees, one scan, fill, which also writes the
  * convolution's work items), then runs the featurizer's kernels and copies the results out.
  *
- * <p>The only host wait in a batch is for the scan's four totals (edge and work-item counts size
- * the edge buffers and the convolution's launch). It is placed so the device never idles on the
- * host: {@link #submit} queues batch k+1's copy-in, search and scan behind batch k's kernels,
- * waits for the totals (by then batch k has finished), queues batch k+1's remaining kernels, and
- * hands batch k's results to a converter thread, which turns them into arrays while the device
- * works and the caller prepares batch k+2. Inputs and results alternate between two pinned slots:
- * a slot is refilled only after its copies ran and its results were read.
+ * <p>The only host wait before queuing a batch's kernels is for the scan's four totals (edge and
+ * work-item counts size the edge buffers and the convolution's launch). It is placed so the device
+ * never idles on the host: {@link #submit} runs batch k+1's copy-in, search and scan on a second
+ * stream beside batch k's feature kernels, waits for the totals, queues batch k+1's remaining kernels
+ * behind batch k's on the featurizer's stream, then waits for batch k's results and hands them to a
+ * converter thread, which turns them into arrays while the device works and the caller prepares
+ * batch k+2. Inputs, search results and outputs alternate between two slots (pinned host memory,
+ * device buffers): a slot is refilled only after its batch finished and its results were read.
  *
  * <p>GPU time is taken with events: kernel time from the search's start to the scan's end plus
- * from the fill's start to the readout's end, copies on either side apart. Not thread-safe (one
+ * from the fill's start to the readout's end, copies on either side apart. The search may overlap
+ * the previous batch's kernels, so their sum can exceed the time the device was busy; the feature
+ * kernels alone (kernel minus search time) never do. Not thread-safe (one
  * per featurizer, on its stream).
  */
 public final class DeviceStructurePipeline implements AutoCloseable {
@@ -74,7 +77,9 @@ public final class DeviceStructurePipeline implements AutoCloseable {
     private final CudaStream stream;
     private final Workspace work;
     private final Slot[] slots;
-    private final PinnedHostBuffer totals;
+    private final CudaStream search;
+    private final CudaEvent origin; // the zero of the busy clock
+    private final BusyClock busy = new BusyClock();
     private final ExecutorService converter;
     private final AtomicLong conversionNanos = new AtomicLong();
     private Slot inFlight;
@@ -82,6 +87,8 @@ public final class DeviceStructurePipeline implements AutoCloseable {
 
     /** One of the two alternating batches: pinned input and result memory, and its events. */
     private final class Slot implements AutoCloseable {
+        final int index;
+        final PinnedHostBuffer totals;
         PinnedHostBuffer in;
         PinnedHostBuffer out;
         final CudaEvent copyIn;
@@ -97,12 +104,15 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         long prepareNanos;
         Future<?> conversion; // reads `out` until done
 
-        Slot() {
+        Slot(int index) {
+            this.index = index;
             CudaEvent[] e = new CudaEvent[6];
+            PinnedHostBuffer t = null;
             try {
                 for (int k = 0; k < e.length; k++) {
                     e[k] = featurizer.device().createEvent();
                 }
+                t = featurizer.device().allocatePinned(RadiusGraphKernels.TOTALS * Integer.BYTES);
             } catch (RuntimeException ex) {
                 for (CudaEvent c : e) {
                     if (c != null) {
@@ -111,6 +121,7 @@ public final class DeviceStructurePipeline implements AutoCloseable {
                 }
                 throw ex;
             }
+            totals = t;
             copyIn = e[0];
             searchStart = e[1];
             scanned = e[2];
@@ -146,6 +157,15 @@ public final class DeviceStructurePipeline implements AutoCloseable {
             }
         }
 
+        /** This slot's own device buffer for a batch input (each slot's search runs while the other's features do). */
+        DeviceBuffer ints(String role, long count) {
+            return work.ints(role + "." + index, count);
+        }
+
+        DeviceBuffer bytes(String role, long bytes) {
+            return work.buffer(role + "." + index, bytes);
+        }
+
         /** A slot's memory is free once its last batch was collected, so it is replaced without a wait. */
         private PinnedHostBuffer grown(PinnedHostBuffer b, long bytes) {
             if (b != null && b.byteSize() >= bytes) {
@@ -164,8 +184,8 @@ public final class DeviceStructurePipeline implements AutoCloseable {
             } catch (RuntimeException ignored) {
                 // closing anyway
             }
-            for (AutoCloseable c : new AutoCloseable[] {in, out, copyIn, searchStart, scanned, fillStart, kernelsEnd,
-                    copiedOut}) {
+            for (AutoCloseable c : new AutoCloseable[] {in, out, totals, copyIn, searchStart, scanned, fillStart,
+                    kernelsEnd, copiedOut}) {
                 if (c != null) {
                     try {
                         c.close();
@@ -183,24 +203,33 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         this.work = work;
         Slot a = null;
         Slot b = null;
+        CudaStream searchStream = null;
+        CudaEvent zero = null;
         try {
-            a = new Slot();
-            b = new Slot();
-            this.totals = featurizer.device().allocatePinned(RadiusGraphKernels.TOTALS * Integer.BYTES);
+            a = new Slot(0);
+            b = new Slot(1);
+            searchStream = featurizer.device().createStream();
+            zero = featurizer.device().createEvent();
+            zero.record(stream);
             this.converter = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "e3spark-featurizer-results");
                 t.setDaemon(true);
                 return t;
             });
         } catch (RuntimeException ex) {
-            if (a != null) {
-                a.close();
-            }
-            if (b != null) {
-                b.close();
+            for (AutoCloseable c : new AutoCloseable[] {a, b, searchStream, zero}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (Exception again) {
+                        ex.addSuppressed(again);
+                    }
+                }
             }
             throw ex;
         }
+        this.search = searchStream;
+        this.origin = zero;
         this.slots = new Slot[] {a, b};
     }
 
@@ -218,6 +247,7 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         } catch (RuntimeException ex) {
             // nothing of this batch stays queued; the previous one is still there for drain()
             try {
+                search.synchronize();
                 stream.synchronize();
             } catch (RuntimeException again) {
                 ex.addSuppressed(again);
@@ -262,36 +292,39 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         at += intBytes;
         MemorySegment offsets = stage(in, at, batch.nodeOffsets());
 
-        DeviceBuffer dPos = work.buffer("atoms.positions", posBytes);
-        DeviceBuffer dFrames = work.buffer("atoms.frames", frameBytes);
-        DeviceBuffer dSpecies = work.ints("species", n);
-        DeviceBuffer dStructure = work.ints("atoms.structure", n);
-        DeviceBuffer dOffsets = work.ints("node_offsets", s + 1);
-        DeviceBuffer degree = work.ints("graph.degree", n);
-        DeviceBuffer edgeStart = work.ints("graph.edge_start", n + 1L);
-        DeviceBuffer itemStart = work.ints("graph.item_start", n);
-        DeviceBuffer groupStart = work.ints("graph.group_start", n);
-        DeviceBuffer slotStart = work.ints("graph.slot_start", n);
-        DeviceBuffer dTotals = work.ints("graph.totals", RadiusGraphKernels.TOTALS);
+        // this slot's inputs and search results: the other slot's batch may still be in its feature kernels
+        DeviceBuffer dPos = slot.bytes("atoms.positions", posBytes);
+        DeviceBuffer dFrames = slot.bytes("atoms.frames", frameBytes);
+        DeviceBuffer dSpecies = slot.ints("species", n);
+        DeviceBuffer dStructure = slot.ints("atoms.structure", n);
+        DeviceBuffer dOffsets = slot.ints("node_offsets", s + 1);
+        DeviceBuffer degree = slot.ints("graph.degree", n);
+        DeviceBuffer edgeStart = slot.ints("graph.edge_start", n + 1L);
+        DeviceBuffer itemStart = slot.ints("graph.item_start", n);
+        DeviceBuffer groupStart = slot.ints("graph.group_start", n);
+        DeviceBuffer slotStart = slot.ints("graph.slot_start", n);
+        DeviceBuffer dTotals = slot.ints("graph.totals", RadiusGraphKernels.TOTALS);
 
-        slot.copyIn.record(stream);
-        dPos.copyFromAsync(pos, stream);
-        dFrames.copyFromAsync(frames, stream);
-        dSpecies.copyFromAsync(species, stream);
-        dStructure.copyFromAsync(structureOf, stream);
-        dOffsets.copyFromAsync(offsets, stream);
-        slot.searchStart.record(stream);
-        featurizer.launch(RadiusGraphKernels.DEGREE, n, dPos, dStructure, dOffsets, dFrames, degree, n);
+        // copy-in and search on the search stream, beside the previous batch's feature kernels
+        slot.copyIn.record(search);
+        dPos.copyFromAsync(pos, search);
+        dFrames.copyFromAsync(frames, search);
+        dSpecies.copyFromAsync(species, search);
+        dStructure.copyFromAsync(structureOf, search);
+        dOffsets.copyFromAsync(offsets, search);
+        slot.searchStart.record(search);
+        featurizer.launchOn(search, RadiusGraphKernels.DEGREE, n, dPos, dStructure, dOffsets, dFrames, degree, n);
         featurizer.function(RadiusGraphKernels.SCAN).launch(LaunchConfig.linear(1, RadiusGraphKernels.SCAN_BLOCK, 0),
-                stream, degree, edgeStart, itemStart, groupStart, slotStart, dTotals, n);
-        dTotals.copyToAsync(totals.segment(), stream);
-        slot.scanned.record(stream);
+                search, degree, edgeStart, itemStart, groupStart, slotStart, dTotals, n);
+        dTotals.copyToAsync(slot.totals.segment(), search);
+        slot.scanned.record(search);
 
-        // the one wait: the totals of this batch, which come after the previous batch's kernels
+        // the one wait: this batch's totals; the previous batch's features keep the device busy meanwhile.
+        // Once the host has seen the event, work queued later on any stream sees the search's results.
         long w0 = System.nanoTime();
         slot.scanned.synchronize();
         long w1 = System.nanoTime();
-        MemorySegment t = totals.segment();
+        MemorySegment t = slot.totals.segment();
         int e = t.getAtIndex(ValueLayout.JAVA_INT, 0);
         int items = t.getAtIndex(ValueLayout.JAVA_INT, 1);
         int groups = t.getAtIndex(ValueLayout.JAVA_INT, 2);
@@ -335,10 +368,14 @@ public final class DeviceStructurePipeline implements AutoCloseable {
      */
     private Done collect(Slot slot) {
         slot.copiedOut.synchronize();
-        long kernels = nanos(slot.scanned, slot.searchStart) + nanos(slot.kernelsEnd, slot.fillStart);
+        long searchNanos = nanos(slot.scanned, slot.searchStart);
+        long kernels = searchNanos + nanos(slot.kernelsEnd, slot.fillStart);
         long upload = nanos(slot.searchStart, slot.copyIn);
         long download = nanos(slot.copiedOut, slot.kernelsEnd);
         featurizer.account(slot.prepareNanos, upload, kernels, download, slot.edges);
+        featurizer.accountSearch(searchNanos);
+        busy.add(nanos(slot.searchStart, origin), nanos(slot.scanned, origin));
+        busy.add(nanos(slot.fillStart, origin), nanos(slot.kernelsEnd, origin));
         int width = featurizer.atomFeatureWidth();
         long atomCount = (long) slot.atoms * width;
         long pooledCount = (long) slot.structures * 2 * width;
@@ -358,6 +395,11 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         Object tag = slot.tag;
         slot.tag = null;
         return new Done(tag, conversion);
+    }
+
+    /** GPU time during which at least one of this pipeline's kernels ran (the union over both streams). */
+    long busyNanos() {
+        return busy.busyNanos();
     }
 
     /** Host time spent turning results into arrays, on the converter thread. */
@@ -389,13 +431,15 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         closed = true;
         inFlight = null;
         try {
+            search.synchronize();
             stream.synchronize(); // queued copies may still use the pinned slots
         } finally {
             for (Slot s : slots) {
                 s.close(); // after its conversion is done
             }
             converter.shutdownNow();
-            totals.close();
+            search.close();
+            origin.close();
         }
     }
 }
