@@ -149,13 +149,10 @@ public final class Featurizer implements AutoCloseable {
             }
             return out[0];
         }
-        RadiusGraph rg = model.config().radiusGraph();
-        List<EdgeList> graphs = new ArrayList<>();
         for (Structure s : structures) {
             model.checkSpecies(s);
-            graphs.add(rg.build(s));
         }
-        return featurize(BatchInput.of(GraphBatch.pack(structures, graphs, null)), forces);
+        return featurize(hostGraphs(structures), forces);
     }
 
     /** True when feature batches go from positions to features on the GPU, radius graph included. */
@@ -220,7 +217,7 @@ public final class Featurizer implements AutoCloseable {
                 return;
             }
             flush(); // keep results in order
-            sink.accept(hostGraphs(batch.structures()));
+            sink.accept(featurize(hostGraphs(batch.structures()), false));
         }
 
         /** Hands the sink every result still queued, waiting for the device. */
@@ -264,13 +261,14 @@ public final class Featurizer implements AutoCloseable {
         }
     }
 
-    private FeaturizerResult hostGraphs(List<Structure> structures) {
+    /** One batch of radius graphs built on the host at the config's cutoff (species already checked). */
+    private BatchInput hostGraphs(List<Structure> structures) {
         RadiusGraph rg = model.config().radiusGraph();
         List<EdgeList> graphs = new ArrayList<>();
         for (Structure s : structures) {
             graphs.add(rg.build(s));
         }
-        return featurize(BatchInput.of(GraphBatch.pack(structures, graphs, null)), false);
+        return BatchInput.of(GraphBatch.pack(structures, graphs, null));
     }
 
     /** Adds the device's kernel time since last seen to this featurizer's stats. */
