@@ -28,6 +28,7 @@ CP="$S/lib/*:$S/classes:$S/test-classes:$S/cli-classes:$S/arrow-bridge-classes:$
 JAVA=(.gpu/jre/bin/java --enable-native-access=ALL-UNNAMED -Xss4m -Djava.io.tmpdir=/tmp/e3spark-gpu
       -De3spark.golden.dir=$S/golden -Dorg.slf4j.simpleLogger.defaultLogLevel=info)
 mkdir -p /tmp/e3spark-gpu
+. "$(dirname "${BASH_SOURCE[0]}")/gpu-util.sh"
 export E3SPARK_REQUIRE_GPU=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 rc=0
@@ -73,9 +74,15 @@ if has featurize; then
     echo "== FeaturizerBench $spec"
     # a committed, pre-touched heap: a throughput run should not time the OS faulting in fresh heap pages
     # (measured: the same 405 result conversions take 0.05 s on a touched heap, 0.2-1.6 s on a growing one)
+    [ "$backend" = cuda ] && gpu_util_start /tmp/e3spark-gpu/util.txt
     "${JAVA[@]}" -Xms8g -Xmx8g -XX:+AlwaysPreTouch "${extra[@]}" -cp "$CP" org.e3spark.model.FeaturizerBench "$n" \
       "$backend" float32 "$threads" \
-      "$config" "${atoms:-4096}" 2>&1 | tee -a "$OUTDIR/featurize.log" | grep -v "INFO" || rc=1
+      "$config" "${atoms:-4096}" 2>&1 | tee /tmp/e3spark-gpu/run.log | grep -v "INFO" || rc=1
+    cat /tmp/e3spark-gpu/run.log >> "$OUTDIR/featurize.log"
+    if [ "$backend" = cuda ]; then
+      gpu_util_stop
+      gpu_util_report /tmp/e3spark-gpu/util.txt /tmp/e3spark-gpu/run.log | tee -a "$OUTDIR/featurize.log"
+    fi
   done
 fi
 if has model-tests; then

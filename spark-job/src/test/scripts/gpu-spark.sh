@@ -5,7 +5,8 @@
 # Modes, run in the order given:
 #   stage K    check part K's files (SHA-256, carried as .gpu/spark/part-K) and copy them into
 #              $E3SPARK_SPARK_DIR (/tmp/e3spark-spark); unpacks the Java runtime when the part has it.
-#              Idempotent; a part of another build first empties the directory.
+#              Idempotent; a part of another build first removes the staged files that build does not
+#              share (so after a rebuild only the parts bin/stage-gpu-spark lists as changed need carrying).
 #   verify     every file of the manifest there and intact; names the parts still to stage
 #   local-gpu  FeaturizeJob on the bundled sample (Parquet output) on GPU 0, then featurize-bench in local[*]
 #              on E3SPARK_STRUCTURES (10000) synthetic structures of 20-200 atoms: GPU 0, then the CPU, on
@@ -16,11 +17,15 @@
 #   cluster1   the same with one executor and one GPU
 #   note       notebooks/2-gpu-at-scale.zpln's %spark paragraphs in local mode on GPU 0 (ZeppelinNotes)
 # Every run mode prints structures/s and the share of task time inside the kernels (the job's
-# accumulators). Logs: $OUT if set, else E3SPARK_SPARK_DIR/logs.
+# accumulators); local-gpu also the driver's utilization meter (nvidia-smi) over each timed run. Logs: $OUT if set, else E3SPARK_SPARK_DIR/logs.
 # Settings (environment): E3SPARK_STRUCTURES, E3SPARK_REPEAT (1: runs per backend), E3SPARK_BACKEND (cuda;
-# cpu or auto to try it all on a machine without a GPU), E3SPARK_GPU_ADDRESSES (e.g. "0,1": the addresses
+# cpu or auto to try it all on a machine without a GPU), E3SPARK_BACKENDS (local-gpu's bench: "cuda,cpu" by
+# default; "cuda" alone for large GPU-only runs), E3SPARK_MODEL (local-gpu's bench: featurizer-small or -medium),
+# E3SPARK_BENCH_CONF (one more spark.KEY=VALUE for local-gpu's bench, e.g. spark.e3spark.gpu.concurrentTasks=8),
+# E3SPARK_LOCAL_MASTER (local-gpu's bench master, local[*]), E3SPARK_PARTITIONS (its partitions: 2 x the cores), E3SPARK_GPU_ADDRESSES (e.g. "0,1": the addresses
 # the cluster modes hand out instead of asking nvidia-smi; for such tests), E3SPARK_EXECUTOR_CORES,
-# E3SPARK_EXECUTOR_MEMORY_MB, E3SPARK_DRIVER_MEMORY, E3SPARK_MODE_TIMEOUT (seconds per run mode, 480).
+# E3SPARK_EXECUTOR_MEMORY_MB, E3SPARK_DRIVER_MEMORY, E3SPARK_MODE_TIMEOUT (seconds per run mode, 480), E3SPARK_JFR
+# (set: a Flight Recorder profile of each driver JVM, next to its log).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)
 cd "$root" || exit 1
@@ -32,6 +37,7 @@ repeat=${E3SPARK_REPEAT:-1}
 backend=${E3SPARK_BACKEND:-cuda}
 mode_timeout=${E3SPARK_MODE_TIMEOUT:-480}
 mkdir -p "$logs" "$base"
+. "$root/gpu-kernels/src/test/scripts/gpu-util.sh"
 summary=()
 rc=0
 
@@ -48,8 +54,20 @@ stage() {
     return 1
   fi
   if [ -f "$base/manifest.tsv" ] && [ "$(sha256sum < "$base/manifest.tsv")" != "$(sha256sum < "$part/manifest.tsv")" ]; then
-    say "stage $k: $base holds parts of another build; emptying it"
-    rm -rf "${base:?}"/* && mkdir -p "$logs"
+    # another build: keep the files it shares with this one (same path and SHA-256; Spark's jars, the
+    # runtime), drop the rest, so that a rebuilt application needs only its own parts carried again
+    local kept=0 dropped=0 p sha size path
+    while IFS=$'\t' read -r p sha size path; do
+      [ -f "$base/$path" ] || continue
+      if grep -qP "^[0-9]+\t$sha\t$size\t\Q$path\E$" <(manifest_lines "$part/manifest.tsv"); then
+        kept=$((kept + 1))
+      else
+        rm -f "$base/$path"; dropped=$((dropped + 1))
+        [ "$path" = jre.tar.gz ] && rm -rf "$base/jre"
+      fi
+    done < <(manifest_lines "$base/manifest.tsv")
+    cp "$part/manifest.tsv" "$base/manifest.tsv"
+    say "stage $k: $base held another build: kept $kept files it shares with this one, removed $dropped"
   fi
   list=$(mktemp)
   while IFS=$'\t' read -r p sha size path; do
@@ -152,7 +170,9 @@ prepare() {
 java_run() {
   local log=$1 cp=$2; shift 2
   # shellcheck disable=SC2086
-  timeout --kill-after=20 "$mode_timeout" "$JAVA_HOME/bin/java" -Xmx"$driver_mem" "${spark_flags[@]}" $common_props \
+  local jfr=()
+  [ -n "${E3SPARK_JFR:-}" ] && jfr=(-XX:StartFlightRecording=filename="$logs/$log.jfr",settings=default)
+  timeout --kill-after=20 "$mode_timeout" "$JAVA_HOME/bin/java" -Xmx"$driver_mem" "${jfr[@]}" "${spark_flags[@]}" $common_props \
     -Dspark.ui.enabled=false -Dspark.ui.showConsoleProgress=false -cp "$cp" "$@" 2>&1 | tee "$logs/$log.log"
   local r=${PIPESTATUS[0]}
   [ "$r" = 124 ] && say "$log: stopped after $mode_timeout s (E3SPARK_MODE_TIMEOUT)"
@@ -179,6 +199,7 @@ local_gpu() {
   prepare || return 1
   local backends=$backend
   [ "$backend" != cpu ] && backends="$backend,cpu"
+  backends=${E3SPARK_BACKENDS:-$backends}
   say "local-gpu: FeaturizeJob on the bundled sample, Parquet output, backend $backend, spark.e3spark.gpu.device=0"
   rm -rf "$base/run/sample-features"
   if java_run local-gpu-job "$app_cp" -Dspark.master="local[*]" org.e3spark.cli.Main featurize --input @sample \
@@ -189,9 +210,20 @@ local_gpu() {
     fail "local-gpu: FeaturizeJob on the sample failed (log local-gpu-job.log)"
   fi
   say "local-gpu: featurize-bench, $structures structures, local[*], backends $backends"
-  if java_run local-gpu "$app_cp" org.e3spark.cli.Main featurize-bench --structures "$structures" --skip-library \
-      --master "local[*]" --backends "$backends" --repeat "$repeat" --conf spark.e3spark.gpu.device=0; then
+  gpu_util_start "$base/run/util.txt"
+  java_run local-gpu "$app_cp" org.e3spark.cli.Main featurize-bench --structures "$structures" --skip-library \
+      --master "${E3SPARK_LOCAL_MASTER:-local[*]}" --backends "$backends" --repeat "$repeat" --model "${E3SPARK_MODEL:-featurizer-small}" \
+      --conf spark.e3spark.gpu.device=0 ${E3SPARK_BENCH_CONF:+--conf "$E3SPARK_BENCH_CONF"} \
+      ${E3SPARK_PARTITIONS:+--partitions "$E3SPARK_PARTITIONS"}
+  local r=$?
+  gpu_util_stop
+  if [ "$r" = 0 ]; then
     bench_summary local-gpu
+    # the driver's own utilization meter over each run's window, in the order of the runs above
+    local util
+    util=$(gpu_util_report "$base/run/util.txt" "$logs/local-gpu.log")
+    echo "$util" | tee -a "$logs/local-gpu.log"
+    while IFS= read -r line; do summary+=("local-gpu: run window:$line"); done <<< "$util"
     while IFS= read -r line; do summary+=("local-gpu: $line"); done \
       < <(grep -o 'executor tasks run on .*' "$logs/local-gpu.log" | sort -u)
   else

@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.nio.ByteOrder;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -37,6 +40,46 @@ public final class ResultTables {
     }
 
     /**
+     * One list column in bulk: row k holds {@code values[from_k .. to_k)}, where the rows tile the
+     * array in order (per atom: from the node offsets, else {@code width} values per row). Offsets and
+     * validity are written directly and the values copied as one block: the per-element path
+     * (startNewValue/setSafe) cost more than the featurizer's kernels on a busy executor.
+     */
+    private static void fill(ListVector list, double[] values, int width, int[] nodeOffsets, int rows) {
+        list.setInitialCapacity(rows);
+        list.allocateNew();
+        ArrowBuf offsets = list.getOffsetBuffer();
+        offsets.setInt(0, 0);
+        for (int k = 0; k < rows; k++) {
+            int end = nodeOffsets != null ? nodeOffsets[k + 1] * width : (k + 1) * width;
+            offsets.setInt((long) (k + 1) * ListVector.OFFSET_WIDTH, end);
+            BitVectorHelper.setBit(list.getValidityBuffer(), k);
+        }
+        Float8Vector data = (Float8Vector) list.getDataVector();
+        data.allocateNew(values.length);
+        data.getValidityBuffer().setOne(0L, (values.length + 7L) / 8);
+        int chunk = 1 << 26; // doubles per NIO view (its length is an int of bytes)
+        for (int from = 0; from < values.length; from += chunk) {
+            int n = Math.min(chunk, values.length - from);
+            data.getDataBuffer().nioBuffer((long) from * Float8Vector.TYPE_WIDTH, n * Float8Vector.TYPE_WIDTH)
+                    .order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(values, from, n);
+        }
+        data.setValueCount(values.length);
+        list.setLastSet(rows - 1);
+        list.setValueCount(rows);
+    }
+
+    /** Row {@code row} of a {@code list<float64>} result column, copied out in one block. */
+    public static double[] rowValues(ListVector column, int row) {
+        int from = column.getElementStartIndex(row);
+        double[] out = new double[column.getElementEndIndex(row) - from];
+        Float8Vector data = (Float8Vector) column.getDataVector();
+        data.getDataBuffer().nioBuffer((long) from * Float8Vector.TYPE_WIDTH, out.length * Float8Vector.TYPE_WIDTH)
+                .order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(out);
+        return out;
+    }
+
+    /**
      * The same for a batch known by its structure ids and node offsets (S + 1, from 0): for results
      * of batches that never had a host graph (radius graphs searched on the GPU).
      */
@@ -63,26 +106,17 @@ public final class ResultTables {
         }
         VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields), allocator);
         try {
-            root.allocateNew();
-            BigIntVector ids = (BigIntVector) root.getVector(0);
             int s = structureIds.length;
+            BigIntVector ids = (BigIntVector) root.getVector(0);
+            ids.allocateNew(s);
             for (int k = 0; k < s; k++) {
-                ids.setSafe(k, structureIds[k]);
+                ids.set(k, structureIds[k]);
             }
+            ids.setValueCount(s);
             for (int col = 0; col < columns.size(); col++) {
                 ResultColumn c = columns.get(col);
-                ListVector list = (ListVector) root.getVector(col + 1);
-                Float8Vector data = (Float8Vector) list.getDataVector();
-                double[] v = c.values();
-                for (int k = 0; k < s; k++) {
-                    int from = c.scope() == ResultColumn.Scope.ATOM ? nodeOffsets[k] * c.width() : k * c.width();
-                    int to = c.scope() == ResultColumn.Scope.ATOM ? nodeOffsets[k + 1] * c.width() : (k + 1) * c.width();
-                    int start = list.startNewValue(k);
-                    for (int q = from; q < to; q++) {
-                        data.setSafe(start + q - from, v[q]);
-                    }
-                    list.endValue(k, to - from);
-                }
+                boolean perAtom = c.scope() == ResultColumn.Scope.ATOM;
+                fill((ListVector) root.getVector(col + 1), c.values(), c.width(), perAtom ? nodeOffsets : null, s);
             }
             root.setRowCount(s);
             return root;

@@ -1,5 +1,6 @@
 package org.e3spark.arrow;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,11 +101,21 @@ class ArrowGraphBatchTest extends ArrowTestBase {
                 new ResultColumn("energy", ResultColumn.Scope.STRUCTURE, 1, energy));
         try (VectorSchemaRoot root = ResultTables.allocate(allocator, b, cols)) {
             assertEquals(b.structureCount(), root.getRowCount());
+            for (var v : root.getFieldVectors()) {
+                assertEquals(0, v.getNullCount(), v.getName() + " has no nulls");
+            }
+            assertEquals(0, ((ListVector) root.getVector("forces")).getDataVector().getNullCount());
             ListVector f = (ListVector) root.getVector("forces");
             double[][] perStructure = b.unpackNodes(forces, 3);
             for (int s = 0; s < b.structureCount(); s++) {
                 assertEquals(perStructure[s].length, f.getElementEndIndex(s) - f.getElementStartIndex(s));
                 assertEquals(perStructure[s][2], ((Float8Vector) f.getDataVector()).get(f.getElementStartIndex(s) + 2), 0.0);
+                // every value, through Arrow's own element reader and through the bulk reader
+                List<?> viaArrow = f.getObject(s);
+                for (int q = 0; q < perStructure[s].length; q++) {
+                    assertEquals(perStructure[s][q], (Double) viaArrow.get(q), 0.0, "structure " + s + " value " + q);
+                }
+                assertArrayEquals(perStructure[s], ResultTables.rowValues(f, s));
                 ListVector en = (ListVector) root.getVector("energy");
                 assertEquals(energy[s], ((Float8Vector) en.getDataVector()).get(en.getElementStartIndex(s)), 0.0);
             }

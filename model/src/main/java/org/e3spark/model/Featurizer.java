@@ -313,7 +313,7 @@ public final class Featurizer implements AutoCloseable {
         int[] speciesIndex = new int[n];
         for (int k = 0; k < in.structureCount(); k++) {
             for (int i = in.nodeOffsets()[k]; i < in.nodeOffsets()[k + 1]; i++) {
-                int idx = c.speciesIndex(in.numbers()[i]);
+                int idx = model.speciesIndex(in.numbers()[i]);
                 if (idx < 0) {
                     throw new org.e3spark.data.InvalidStructureException("structure " + in.structureIds()[k]
                             + ": atomic number " + in.numbers()[i] + " is not among the featurizer's species");

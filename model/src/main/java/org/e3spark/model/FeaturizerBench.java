@@ -101,9 +101,11 @@ public final class FeaturizerBench {
             runAll(f, model, data.subList(0, Math.min(200, data.size())), budget, pool, preparer, graphThreads);
             long k0 = f.stats().kernelNanos();
             var d0 = f.deviceTimings();
+            long w0 = System.currentTimeMillis();
             long t0 = System.nanoTime();
             long[] counts = runAll(f, model, data, budget, pool, preparer, graphThreads);
             double secs = (System.nanoTime() - t0) / 1e9;
+            long w1 = System.currentTimeMillis();
             double kernel = (f.stats().kernelNanos() - k0) / 1e9;
             double featurize = counts[3] / 1e9;
             out.printf("library (one Featurizer, no Spark), %s %s, %s, graphs on %d thread(s)%s: %d structures in %.2f s = "
@@ -112,6 +114,7 @@ public final class FeaturizerBench {
                     f.backend(), dtype, model.config().name(), graphThreads, graphThreads > 1 ? " ahead" : "",
                     data.size(), secs, data.size() / secs, counts[0] / secs, counts[1], counts[2] / 1e9,
                     graphThreads > 1 ? " (waited)" : "", featurize, kernel, 100 * kernel / secs, 100 * kernel / featurize);
+            printWindow(out, w0, w1);
             if (d0.isPresent()) {
                 var a = d0.get();
                 var b = f.deviceTimings().orElseThrow();
@@ -133,6 +136,14 @@ public final class FeaturizerBench {
         }
     }
 
+    /**
+     * The timed span in wall-clock epoch seconds, for scripts that sample the GPU's own utilization
+     * meter meanwhile (nvidia-smi) and average it over exactly this span: a check on our event clocks.
+     */
+    public static void printWindow(PrintStream out, long startMillis, long endMillis) {
+        out.printf("  timed window (epoch s): %.3f %.3f%n", startMillis / 1e3, endMillis / 1e3);
+    }
+
     /** Device search: warm up, then time every structure through one pipeline. */
     private static void runPipelined(Featurizer f, FeaturizerModel model, DType dtype, List<Structure> data,
                                      int batchAtoms, int threads, PrintStream out) {
@@ -140,9 +151,11 @@ public final class FeaturizerBench {
         try {
             feed(f, data.subList(0, Math.min(200, data.size())), batchAtoms, pool, threads);
             var a = f.deviceTimings().orElseThrow();
+            long w0 = System.currentTimeMillis();
             long t0 = System.nanoTime();
             long[] r = feed(f, data, batchAtoms, pool, threads);
             double secs = (System.nanoTime() - t0) / 1e9;
+            long w1 = System.currentTimeMillis();
             var b = f.deviceTimings().orElseThrow();
             long batches = b.batches() - a.batches();
             double kernels = (b.kernelNanos() - a.kernelNanos()) / 1e9;
@@ -166,6 +179,7 @@ public final class FeaturizerBench {
                             + "rest (results to the sink) %.3f s; results to arrays %.3f s (converter thread); packing "
                             + "%.3f s (summed over workers)%n",
                     enqueue, waited, r[1] / 1e9, secs - enqueue - waited - r[1] / 1e9, collect, pack);
+            printWindow(out, w0, w1);
         } finally {
             pool.shutdownNow();
         }

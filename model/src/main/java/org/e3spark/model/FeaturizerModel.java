@@ -32,9 +32,17 @@ public final class FeaturizerModel {
     private final Map<String, NamedTensor> weights;
     private final ModelPlan plan;
     private final String origin;
+    private final int[] speciesByNumber; // atomic number -> index in the species list, -1 if absent
 
     private FeaturizerModel(FeaturizerConfig config, Map<String, NamedTensor> weights, String origin) {
         this.config = config;
+        // a table, not a list search: the lookup runs for every atom of every structure featurized
+        int maxZ = config.species().stream().mapToInt(Integer::intValue).max().orElse(0);
+        this.speciesByNumber = new int[maxZ + 1];
+        java.util.Arrays.fill(speciesByNumber, -1);
+        for (int k = 0; k < config.species().size(); k++) {
+            speciesByNumber[config.species().get(k)] = k;
+        }
         this.plan = new ModelPlan(config);
         Map<String, NamedTensor> ordered = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
@@ -144,10 +152,15 @@ public final class FeaturizerModel {
         return 2 * plan.atomFeatureWidth();
     }
 
+    /** Index of an atomic number in the config's species list, or -1 (same as the config's, by table). */
+    public int speciesIndex(int z) {
+        return z >= 0 && z < speciesByNumber.length ? speciesByNumber[z] : -1;
+    }
+
     /** Throws {@link InvalidStructureException} when the structure has an element outside the species list. */
     public void checkSpecies(Structure s) {
         for (int i = 0; i < s.atomCount(); i++) {
-            if (config.speciesIndex(s.number(i)) < 0) {
+            if (speciesIndex(s.number(i)) < 0) {
                 throw new InvalidStructureException("structure " + s.id() + ": atom " + i + " is "
                         + Elements.symbol(s.number(i)) + ", not among the species of featurizer '" + config.name() + "' "
                         + config.species().stream().map(Elements::symbol).toList());

@@ -48,7 +48,11 @@ public final class StructureBatch {
         this.prepareNanos = prepareNanos;
     }
 
-    static StructureBatch of(List<Structure> structures, FeaturizerModel model) {
+    /**
+     * Checks and packs structures for a featurizer of {@code model} (the same as
+     * {@link Featurizer#prepare}, without needing one at hand): host work, safe on any thread.
+     */
+    public static StructureBatch of(List<Structure> structures, FeaturizerModel model) {
         FeaturizerConfig config = model.config();
         long t0 = System.nanoTime();
         if (structures == null || structures.isEmpty()) {
@@ -76,7 +80,7 @@ public final class StructureBatch {
             Structure st = list.get(k);
             int first = offsets[k];
             for (int i = 0; i < st.atomCount(); i++) {
-                species[first + i] = config.speciesIndex(st.number(i)); // checked above
+                species[first + i] = model.speciesIndex(st.number(i)); // checked above
                 structureOf[first + i] = k;
                 for (int a = 0; a < 3; a++) {
                     positions[3 * (first + i) + a] = st.position(i, a);

@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What an executor JVM sets up once and its tasks share: decoded models (by fingerprint, from the
- * broadcast Kryo bytes), the GPU slots that cap concurrent kernel tasks, and once-per-executor log
- * lines (device, backend). Kernels themselves are compiled once per executor and architecture by
- * the kernel library's memory and disk cache; tasks own only their streams and scratch.
+ * broadcast Kryo bytes), open featurizers between tasks ({@link FeaturizerPool}), the GPU slots that
+ * cap concurrent kernel tasks, and once-per-executor log lines (device, backend). Kernels themselves
+ * are compiled once per executor and architecture by the kernel library's memory and disk cache; a
+ * task has a featurizer (its streams and scratch) to itself while it holds a lease.
  */
 final class ExecutorState {
 
@@ -20,6 +21,8 @@ final class ExecutorState {
     private static final ConcurrentHashMap<String, FeaturizerModel> MODELS = new ConcurrentHashMap<>();
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
     private static volatile Semaphore gpuSlots;
+    // two keys: a job's model and the one before it (a notebook comparing float32 with float64)
+    private static final FeaturizerPool FEATURIZERS = new FeaturizerPool(2);
 
     private ExecutorState() {
     }
@@ -48,6 +51,11 @@ final class ExecutorState {
             }
         }
         return s;
+    }
+
+    /** Featurizers kept open between this executor's tasks. */
+    static FeaturizerPool featurizers() {
+        return FEATURIZERS;
     }
 
     static void infoOnce(String key, String format, Object... args) {

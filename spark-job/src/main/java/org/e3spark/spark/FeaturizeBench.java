@@ -30,13 +30,14 @@ import org.e3spark.model.FeaturizerModel;
  * --master URL (default: the spark.master property, else local[2]) --backends auto,cuda,cpu (auto;
  * each in turn on the same cached DataFrame) --repeat R (1; runs per backend, the first one of a GPU
  * backend includes compiling its kernels) --conf spark.KEY=VALUE (repeatable, e.g.
- * spark.e3spark.gpu.device=0 for a GPU in local mode).
+ * spark.e3spark.gpu.device=0 for a GPU in local mode) --model NAME (a bundled config: featurizer-small, the
+ * default, or featurizer-medium).
  */
 public final class FeaturizeBench {
 
     /** The options that take a value ({@code --skip-library} is the one flag). */
     private static final List<String> VALUED = List.of("--structures", "--min-atoms", "--max-atoms", "--seed",
-            "--partitions", "--dtype", "--master", "--backends", "--repeat", "--conf");
+            "--partitions", "--dtype", "--master", "--backends", "--repeat", "--conf", "--model");
 
     private FeaturizeBench() {
     }
@@ -65,6 +66,7 @@ public final class FeaturizeBench {
         String master = System.getProperty("spark.master", "local[2]");
         List<String> backends = List.of("auto");
         int repeat = 1;
+        String config = "featurizer-small";
         Map<String, String> conf = new LinkedHashMap<>();
         try {
             for (int i = 0; i < argv.length; i++) {
@@ -89,6 +91,7 @@ public final class FeaturizeBench {
                         case "--master" -> master = v;
                         case "--backends" -> backends = backends(v);
                         case "--repeat" -> repeat = Integer.parseInt(v);
+                        case "--model" -> config = v;
                         case "--conf" -> {
                             int eq = v.indexOf('=');
                             if (eq <= 0 || !v.startsWith("spark.")) {
@@ -109,12 +112,18 @@ public final class FeaturizeBench {
             System.err.println("featurize-bench: " + e.getMessage());
             return 2;
         }
+        FeaturizerModel model;
+        try {
+            model = FeaturizerModel.seeded(FeaturizerConfig.bundled(config));
+        } catch (IllegalArgumentException e) {
+            System.err.println("featurize-bench: --model: " + e.getMessage());
+            return 2;
+        }
         long tg = System.nanoTime();
         List<Structure> data = FeaturizerBench.synthetic(seed, n, min, max);
         long atoms = data.stream().mapToLong(Structure::atomCount).sum();
         out.printf("synthetic dataset: %d structures (%d-%d atoms, seed %d), %d atoms, generated in %.1f s%n", data.size(),
                 min, max, seed, atoms, (System.nanoTime() - tg) / 1e9);
-        FeaturizerModel model = FeaturizerModel.seeded(FeaturizerConfig.bundled("featurizer-small"));
         DType dt = DType.valueOf(dtype.toUpperCase());
         if (library) {
             FeaturizerBench.run(model, ComputeTarget.auto(-1), dt, data, new BatchBudget(
@@ -132,18 +141,21 @@ public final class FeaturizeBench {
                 for (int r = 1; r <= repeat; r++) {
                     EquivariantFeaturizer f = new EquivariantFeaturizer().setModel(model).setBackend(backend)
                             .setDtype(dtype);
+                    long w0 = System.currentTimeMillis();
                     long t0 = System.nanoTime();
                     f.transform(df).write().format("noop").mode("overwrite").save();
                     double secs = (System.nanoTime() - t0) / 1e9;
+                    long w1 = System.currentTimeMillis();
                     FeaturizeMetrics.Snapshot m = f.lastMetrics().snapshot();
-                    out.printf("spark %s %s, %d partitions, %s, backend %s%s: %d structures in %.1f s = %.1f structures/s, "
-                                    + "%.0f atoms/s; %d edges, %d batches; kernels %.1f s = %.0f%% of task time "
-                                    + "(task %.1f s, kernel setup %.1f s); GPU batches %d%n",
-                            org.apache.spark.package$.MODULE$.SPARK_VERSION(), spark.sparkContext().master(), p, dtype,
+                    out.printf("spark %s %s, %s, %d partitions, %s, backend %s%s: %d structures in %.1f s = %.1f structures/s, "
+                                    + "%.0f atoms/s; %d edges, %d batches; kernels %.1f s = %.0f%% of task time, %.0f%% of the wall time "
+                                    + "(durations summed over tasks; task %.1f s, kernel setup %.1f s); GPU batches %d%n",
+                            org.apache.spark.package$.MODULE$.SPARK_VERSION(), spark.sparkContext().master(), config, p, dtype,
                             backend, repeat > 1 ? " run " + r + "/" + repeat : "", m.structures(), secs,
                             m.structures() / secs, m.atoms() / secs, m.edges(), m.batches(), m.kernelMillis() / 1000.0,
-                            100.0 * m.kernelMillis() / Math.max(1, m.taskMillis()), m.taskMillis() / 1000.0,
+                            100.0 * m.kernelMillis() / Math.max(1, m.taskMillis()), m.kernelMillis() / 10.0 / secs, m.taskMillis() / 1000.0,
                             m.compileMillis() / 1000.0, m.gpuBatches());
+                    FeaturizerBench.printWindow(out, w0, w1);
                     best.merge(backend, m.structures() / secs, Math::max);
                 }
             }

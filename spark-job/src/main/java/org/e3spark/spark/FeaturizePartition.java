@@ -8,16 +8,14 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.Semaphore;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.vectorized.ArrowColumnVector;
-import org.apache.spark.sql.vectorized.ColumnVector;
-import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.e3spark.arrow.ArrowGraphBatch;
 import org.e3spark.arrow.ResultColumn;
 import org.e3spark.arrow.ResultTables;
@@ -31,19 +29,24 @@ import org.e3spark.model.BatchInput;
 import org.e3spark.model.Featurizer;
 import org.e3spark.model.FeaturizerModel;
 import org.e3spark.model.FeaturizerResult;
+import org.e3spark.model.StructureBatch;
+import org.e3spark.kernels.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One partition's work: rows → structures (bad rows failed or set aside with their reason) →
  * radius graphs → batches within the budget → Arrow ({@link ArrowGraphBatch}, reused across the
- * task's batches) → the featurizer's kernels → Arrow result tables → {@link ColumnarBatch} of
- * {@link ArrowColumnVector}s → output rows (pass-through columns + features). Where the featurizer
+ * task's batches) → the featurizer's kernels → Arrow result tables ({@link ResultTables}, each
+ * row's values copied out in one block) → output rows (pass-through columns + features). Where the featurizer
  * searches radius graphs on the GPU ({@link Featurizer#searchesOnDevice()}, features without
  * forces), batches are cut by atoms and go to the device as positions through a
- * {@link Featurizer.Pipeline}, one batch queued ahead, and no graph is built on the host. Per-task resources
- * (the featurizer's convolutions, the Arrow allocator) are closed when the input ends, and in any
- * case by a task-completion listener; the allocator throws on leaks.
+ * {@link Featurizer.Pipeline}, one batch queued ahead, and no graph is built on the host. Featurizers
+ * are leased from the executor's {@link FeaturizerPool} for a chunk of batches (on a GPU a lease is
+ * one of the executor's GPU slots) and given back after it, closed instead after a failure; rows are
+ * converted to structures before a lease and results to rows after it. Per-task resources (the Arrow
+ * allocator and batch) are closed when the input ends, and in any case by a task-completion
+ * listener; the allocator throws on leaks.
  *
  * <p>Output rows carry one extra last column, the error (null for featurized rows).
  */
@@ -89,12 +92,13 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         private FeaturizerModel model;
         private RadiusGraph graph;
         private DeviceChoice device;
-        private Featurizer featurizer;
+        private FeaturizerPool.Key poolKey;
+        private Backend backend;
+        private boolean searchesOnDevice;
         private BufferAllocator allocator;
         private ArrowGraphBatch arrow;
-        private Featurizer.Pipeline pipeline; // device search: batches queued, their rows waiting here
-        private final ArrayDeque<List<Item>> queued = new ArrayDeque<>();
-        private long edgesReported;
+        private final ArrayDeque<Delivered> delivered = new ArrayDeque<>(); // results back, rows not yet made
+        private long kernelNanos;       // this task's kernel time, across its leases
         private long kernelMillisReported;
         private long structures;
         private long atoms;
@@ -111,9 +115,6 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         public boolean hasNext() {
             while (ready.isEmpty() && input.hasNext()) {
                 processChunk();
-            }
-            if (ready.isEmpty() && pipeline != null) {
-                withGpuSlot(pipeline::flush); // the last batches still on the device
             }
             if (ready.isEmpty()) {
                 finish();
@@ -138,24 +139,76 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             graph = model.config().radiusGraph();
             device = DeviceChoice.decide(DeviceChoice.taskGpuAddress(TaskContext.get()), settings.gpuDevice(),
                     settings.backend());
-            long t0 = System.nanoTime();
-            featurizer = Featurizer.create(model, device.target(), DType.valueOf(settings.dtype().toUpperCase()));
-            ExecutorState.infoOnce("device:" + device.target() + ":" + featurizer.backend(),
-                    "e3spark: executor tasks run on {} (backend {}, {}; {})", device.target(), featurizer.backend(),
-                    settings.dtype(), device.reason());
-            metrics.compileMillis().add((System.nanoTime() - t0) / 1_000_000);
+            poolKey = new FeaturizerPool.Key(fingerprint, device.target(), DType.valueOf(settings.dtype().toUpperCase()));
             allocator = new RootAllocator(Long.MAX_VALUE);
+            withFeaturizer(f -> {
+                backend = f.backend();
+                searchesOnDevice = f.searchesOnDevice();
+            });
+            ExecutorState.infoOnce("device:" + device.target() + ":" + backend,
+                    "e3spark: executor tasks run on {} (backend {}, {}; {})", device.target(), backend,
+                    settings.dtype(), device.reason());
+        }
+
+        /**
+         * Runs device work with a featurizer leased from the executor's pool. On a GPU the lease is one
+         * of the executor's GPU slots: at most spark.e3spark.gpu.concurrentTasks featurizers (their
+         * streams, workspaces and device memory) exist and work on the device at once, each fed by one
+         * task thread that does nothing else meanwhile, while the other tasks convert rows on the
+         * remaining cores. The featurizer goes back to the pool afterwards, or is closed if the work
+         * failed (its state is then unknown).
+         */
+        private void withFeaturizer(java.util.function.Consumer<Featurizer> work) {
+            Semaphore slots = device.target().wantsGpu() ? ExecutorState.gpuSlots(settings.gpuConcurrentTasks()) : null;
+            if (slots != null) {
+                slots.acquireUninterruptibly();
+            }
+            Featurizer f = null;
+            boolean ok = false;
+            try {
+                long t0 = System.nanoTime();
+                boolean[] created = new boolean[1];
+                f = ExecutorState.featurizers().borrow(poolKey, () -> {
+                    created[0] = true;
+                    return Featurizer.create(model, poolKey.target(), poolKey.dtype());
+                });
+                if (created[0]) {
+                    metrics.compileMillis().add((System.nanoTime() - t0) / 1_000_000);
+                }
+                long k0 = f.stats().kernelNanos();
+                work.accept(f);
+                kernelNanos += f.stats().kernelNanos() - k0;
+                ok = true;
+            } finally {
+                try {
+                    if (f != null && ok) {
+                        ExecutorState.featurizers().giveBack(poolKey, f);
+                    } else if (f != null) {
+                        f.close();
+                    }
+                } finally {
+                    if (slots != null) {
+                        slots.release();
+                    }
+                }
+            }
         }
 
         private record Item(Row row, Structure structure, EdgeList edges) {
         }
 
+        private record Delivered(List<Item> batch, FeaturizerResult result, long edges) {
+        }
+
         private void processChunk() {
             open();
-            boolean onDevice = !settings.forces() && featurizer.searchesOnDevice();
+            boolean onDevice = !settings.forces() && searchesOnDevice;
             List<Item> items = new ArrayList<>();
             long nodes = 0;
-            while (input.hasNext() && items.size() < MAX_ROWS_PER_CHUNK && nodes < 4L * settings.maxNodes()) {
+            // on the device path a chunk is one lease of a GPU slot: several batches, so that the
+            // pipeline runs long between its start and its final flush
+            long chunkNodes = (onDevice ? 16L : 4L) * settings.maxNodes();
+            while (input.hasNext() && items.size() < MAX_ROWS_PER_CHUNK && nodes < chunkNodes) {
                 Row row = input.next();
                 try {
                     Structure s = columns.toStructure(row);
@@ -172,7 +225,21 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                     rejected(row, e);
                 }
             }
+            List<List<Item>> batches = cut(items);
+            if (onDevice) {
+                runOnDevice(batches);
+            } else {
+                for (List<Item> b : batches) {
+                    runBatch(b);
+                }
+            }
+            logProgress(false);
+        }
+
+        /** Consecutive items in batches within the budget (a structure larger than it goes alone). */
+        private List<List<Item>> cut(List<Item> items) {
             BatchBudget budget = new BatchBudget(settings.maxNodes(), settings.maxEdges(), 0);
+            List<List<Item>> out = new ArrayList<>();
             int from = 0;
             while (from < items.size()) {
                 int to = from;
@@ -189,14 +256,10 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                     e = e2;
                     to++;
                 }
-                if (onDevice) {
-                    submitBatch(List.copyOf(items.subList(from, to)));
-                } else {
-                    runBatch(items.subList(from, to));
-                }
+                out.add(List.copyOf(items.subList(from, to)));
                 from = to;
             }
-            logProgress(false);
+            return out;
         }
 
         private void rejected(Row row, IllegalArgumentException e) {
@@ -214,14 +277,21 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             ready.add(outputRow(row, null, null, null, null, e.getMessage() == null ? e.toString() : e.getMessage()));
         }
 
-        private void runBatch(List<Item> batch) {
+        private static List<Structure> structuresOf(List<Item> batch) {
             List<Structure> ss = new ArrayList<>(batch.size());
-            List<EdgeList> gs = new ArrayList<>(batch.size());
             for (Item it : batch) {
                 ss.add(it.structure());
+            }
+            return ss;
+        }
+
+        /** Host graphs: one batch through Arrow to the featurizer, rows made after the lease. */
+        private void runBatch(List<Item> batch) {
+            List<EdgeList> gs = new ArrayList<>(batch.size());
+            for (Item it : batch) {
                 gs.add(it.edges());
             }
-            GraphBatch gb = GraphBatch.pack(ss, gs, null);
+            GraphBatch gb = GraphBatch.pack(structuresOf(batch), gs, null);
             if (arrow == null) {
                 arrow = ArrowGraphBatch.allocate(allocator, gb);
             } else {
@@ -229,44 +299,40 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             }
             BatchInput in = BatchInput.of(arrow);
             FeaturizerResult[] r = new FeaturizerResult[1];
-            withGpuSlot(() -> r[0] = featurizer.featurize(in, settings.forces()));
+            withFeaturizer(f -> r[0] = f.featurize(in, settings.forces()));
             emit(batch, r[0], in.edgeCount());
         }
 
-        /** Device search: queue the batch; its rows are emitted when its result comes back. */
-        private void submitBatch(List<Item> batch) {
-            if (pipeline == null) {
-                pipeline = featurizer.pipeline(r -> {
-                    long edges = featurizer.deviceTimings().orElseThrow().edges();
-                    emit(queued.poll(), r, edges - edgesReported);
-                    edgesReported = edges;
-                });
+        /**
+         * Device search: the chunk's batches are packed here (host work, no lease), then fed through
+         * one pipeline under a single lease, one batch queued ahead; rows are made once the lease is
+         * given back, so that another task's thread feeds the GPU meanwhile.
+         */
+        private void runOnDevice(List<List<Item>> batches) {
+            List<StructureBatch> packed = new ArrayList<>(batches.size());
+            for (List<Item> b : batches) {
+                packed.add(StructureBatch.of(structuresOf(b), model));
             }
-            List<Structure> ss = new ArrayList<>(batch.size());
-            for (Item it : batch) {
-                ss.add(it.structure());
-            }
-            org.e3spark.model.StructureBatch packed = featurizer.prepare(ss);
-            queued.add(batch);
-            withGpuSlot(() -> pipeline.submit(packed));
-        }
-
-        /** Runs device work while holding one of the executor's GPU task slots (when on a GPU). */
-        private void withGpuSlot(Runnable work) {
-            Semaphore slots = device.target().wantsGpu() ? ExecutorState.gpuSlots(settings.gpuConcurrentTasks()) : null;
-            if (slots != null) {
-                slots.acquireUninterruptibly();
-            }
-            try {
-                work.run();
-            } finally {
-                if (slots != null) {
-                    slots.release();
+            withFeaturizer(f -> {
+                ArrayDeque<List<Item>> queued = new ArrayDeque<>();
+                long[] edgesSeen = {f.deviceTimings().orElseThrow().edges()};
+                try (Featurizer.Pipeline p = f.pipeline(r -> {
+                    long edges = f.deviceTimings().orElseThrow().edges();
+                    delivered.add(new Delivered(queued.poll(), r, edges - edgesSeen[0]));
+                    edgesSeen[0] = edges;
+                })) {
+                    for (int k = 0; k < packed.size(); k++) {
+                        queued.add(batches.get(k));
+                        p.submit(packed.get(k));
+                    }
                 }
+            });
+            for (Delivered d = delivered.poll(); d != null; d = delivered.poll()) {
+                emit(d.batch(), d.result(), d.edges());
             }
         }
 
-        /** A batch's result → Arrow result table → columnar batch → output rows, and the metrics. */
+        /** A batch's result → Arrow result table → output rows (values copied out per row in bulk), and the metrics. */
         private void emit(List<Item> batch, FeaturizerResult r, long edgeCount) {
             List<ResultColumn> cols = new ArrayList<>();
             cols.add(new ResultColumn("atom_features", ResultColumn.Scope.ATOM, r.atomWidth(), r.atomFeatures()));
@@ -277,20 +343,21 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 cols.add(new ResultColumn("forces", ResultColumn.Scope.ATOM, 3, r.forcesOrNull()));
             }
             try (VectorSchemaRoot table = ResultTables.allocate(allocator, r.structureIds(), r.nodeOffsets(), cols)) {
-                ColumnVector[] vectors = new ColumnVector[table.getFieldVectors().size()];
-                for (int c = 0; c < vectors.length; c++) {
-                    FieldVector v = table.getVector(c);
-                    vectors[c] = new ArrowColumnVector(v);
-                }
-                ColumnarBatch cb = new ColumnarBatch(vectors, table.getRowCount());
+                BigIntVector ids = (BigIntVector) table.getVector(0);
+                ListVector atomCol = (ListVector) table.getVector(1);
+                ListVector structCol = (ListVector) table.getVector(2);
                 for (int k = 0; k < batch.size(); k++) {
-                    if (cb.column(0).getLong(k) != batch.get(k).structure().id()) {
+                    if (ids.get(k) != batch.get(k).structure().id()) {
                         throw new IllegalStateException("result row " + k + " is not structure " + batch.get(k).structure().id());
                     }
-                    float[][] atom = nested(cb.column(1).getArray(k).toDoubleArray(), r.atomWidth());
-                    float[] struct = flat(cb.column(2).getArray(k).toDoubleArray());
-                    Double energy = r.hasForces() ? cb.column(3).getArray(k).getDouble(0) : null;
-                    float[][] forces = r.hasForces() ? nested(cb.column(4).getArray(k).toDoubleArray(), 3) : null;
+                    float[][] atom = nested(ResultTables.rowValues(atomCol, k), r.atomWidth());
+                    float[] struct = flat(ResultTables.rowValues(structCol, k));
+                    Double energy = null;
+                    float[][] forces = null;
+                    if (r.hasForces()) {
+                        energy = ResultTables.rowValues((ListVector) table.getVector(3), k)[0];
+                        forces = nested(ResultTables.rowValues((ListVector) table.getVector(4), k), 3);
+                    }
                     ready.add(outputRow(batch.get(k).row(), atom, struct, energy, forces, null));
                 }
             }
@@ -300,10 +367,10 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             metrics.atoms().add(r.nodeCount());
             metrics.edges().add(edgeCount);
             metrics.batches().add(1);
-            if (featurizer.backend() == org.e3spark.kernels.Backend.CUDA) {
+            if (backend == Backend.CUDA) {
                 metrics.gpuBatches().add(1);
             }
-            long kernelMillis = featurizer.stats().kernelNanos() / 1_000_000;
+            long kernelMillis = kernelNanos / 1_000_000;
             metrics.kernelMillis().add(kernelMillis - kernelMillisReported);
             kernelMillisReported = kernelMillis;
         }
@@ -335,44 +402,43 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             double secs = (now - start) / 1e9;
             LOG.info("e3spark: partition {} {}: {} structures, {} atoms, {} skipped in {} s ({} structures/s, {})",
                     partition, end ? "done" : "progress", structures, atoms, skipped, String.format("%.1f", secs),
-                    String.format("%.1f", structures / Math.max(secs, 1e-9)), featurizer.backend());
+                    String.format("%.1f", structures / Math.max(secs, 1e-9)), backend);
         }
 
         private void finish() {
-            if (!closed && featurizer != null) {
+            if (!closed && model != null) {
                 logProgress(true);
                 metrics.taskMillis().add((System.nanoTime() - start) / 1_000_000);
             }
             close();
         }
 
+        /** The Arrow batch, then the allocator (which throws if anything leaked); featurizers are leased per chunk. */
         @Override
         public void close() {
             if (closed) {
                 return;
             }
             closed = true;
-            // the pipeline (results still queued on a failed task are dropped with the task), the Arrow
-            // batch, the featurizer, then the allocator (which throws if anything leaked)
-            RuntimeException failure = null;
-            for (AutoCloseable r : new AutoCloseable[] {pipeline, arrow, featurizer, allocator}) {
-                if (r == null) {
-                    continue;
-                }
-                try {
-                    r.close();
-                } catch (Exception e) {
-                    RuntimeException re = e instanceof RuntimeException x ? x : new IllegalStateException(e);
-                    if (failure == null) {
-                        failure = re;
-                    } else {
-                        failure.addSuppressed(re);
-                    }
-                }
+            List<RuntimeException> failures = new ArrayList<>();
+            closeQuietly(arrow, failures);
+            closeQuietly(allocator, failures);
+            if (!failures.isEmpty()) {
+                RuntimeException first = failures.getFirst();
+                failures.subList(1, failures.size()).forEach(first::addSuppressed);
+                throw first;
             }
-            if (failure != null) {
-                throw failure;
-            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable r, List<RuntimeException> failures) {
+        if (r == null) {
+            return;
+        }
+        try {
+            r.close();
+        } catch (Exception e) {
+            failures.add(e instanceof RuntimeException x ? x : new IllegalStateException(e));
         }
     }
 

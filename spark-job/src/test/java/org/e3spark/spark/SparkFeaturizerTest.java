@@ -94,6 +94,20 @@ class SparkFeaturizerTest {
     }
 
     @Test
+    void aSecondJobReusesTheExecutorsFeaturizersAndGivesTheSameRows() {
+        EquivariantFeaturizer t = new EquivariantFeaturizer().setModel(model).setMaxNodes(100);
+        Dataset<Row> in = StructureFrames.of(spark, sample, 2);
+        Map<Long, Row> first = byId(t.transform(in).collectAsList());
+        long[] between = ExecutorState.featurizers().counts();
+        Map<Long, Row> second = byId(t.transform(in).collectAsList());
+        long[] after = ExecutorState.featurizers().counts();
+        assertEquals(between[0], after[0], "the second job's tasks found the first job's featurizers idle");
+        assertTrue(after[1] - between[1] >= 2, "both partitions borrowed one: " + (after[1] - between[1]));
+        assertEquals(sample.size(), second.size());
+        assertEquals(first, second, "a reused featurizer gives bitwise the same rows");
+    }
+
+    @Test
     void forcesAreOptionalColumnsThatMatchTheLibrary() {
         List<Structure> two = sample.subList(6, 8);
         Dataset<Row> out = new EquivariantFeaturizer().setModel(model).setForces(true).setDtype("float64")

@@ -42,6 +42,17 @@ final class BusyClock {
         }
     }
 
+    /**
+     * Closes the union so far: later intervals are on a new clock (another origin) and start after
+     * every earlier one ended. The busy time is kept.
+     */
+    void restart() {
+        merged = busyNanos();
+        window.clear();
+        openStart = Long.MIN_VALUE;
+        openEnd = Long.MIN_VALUE;
+    }
+
     /** The union's length so far, held-back intervals included. */
     long busyNanos() {
         long m = merged;

@@ -78,7 +78,7 @@ public final class DeviceStructurePipeline implements AutoCloseable {
     private final Workspace work;
     private final Slot[] slots;
     private final CudaStream search;
-    private final CudaEvent origin; // the zero of the busy clock
+    private final CudaEvent origin; // the zero of the busy clock, re-recorded whenever the pipeline is empty
     private final BusyClock busy = new BusyClock();
     private final ExecutorService converter;
     private final AtomicLong conversionNanos = new AtomicLong();
@@ -242,6 +242,13 @@ public final class DeviceStructurePipeline implements AutoCloseable {
             throw new IllegalStateException("device structure pipeline is closed");
         }
         Slot slot = inFlight == slots[0] ? slots[1] : slots[0];
+        if (inFlight == null) {
+            // nothing queued: restart the busy clock here. Event times are float milliseconds since the
+            // origin (24-bit mantissa: 60 us steps after 1,000 s), and a pooled featurizer's pipeline
+            // lives as long as its executor; each run of batches gets a fresh, near origin.
+            origin.record(search);
+            busy.restart();
+        }
         try {
             enqueue(batch, slot);
         } catch (RuntimeException ex) {

@@ -20,6 +20,20 @@ class BusyClockTest {
     }
 
     @Test
+    void aRestartKeepsTheTimeAndStartsANewClock() {
+        BusyClock c = new BusyClock();
+        c.add(100, 110);
+        c.add(105, 130);
+        c.restart();
+        c.add(0, 10);   // the new origin: earlier numbers, later time; must not merge with [100, 130)
+        c.add(8, 12);
+        assertEquals(30 + 12, c.busyNanos());
+        c.restart();
+        c.restart();
+        assertEquals(42, c.busyNanos());
+    }
+
+    @Test
     void matchesBruteForceOnTwoStreamsSlightlyOutOfOrder() {
         SplittableRandom rng = new SplittableRandom(7);
         BusyClock c = new BusyClock();

@@ -1,0 +1,112 @@
+package org.e3spark.spark;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.e3spark.kernels.DType;
+import org.e3spark.model.ComputeTarget;
+import org.e3spark.model.Featurizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Featurizers an executor keeps open between its tasks. Creating one loads the model's kernels and
+ * allocates its buffers (device workspaces, pinned staging memory): about 0.3 s on the H100, which a
+ task of a few hundred structures would otherwise pay every time. A task borrows one for a lease (a
+ * chunk of batches) and gives it back when the work ran through; one whose work failed is closed
+ * instead, because a pipeline stopped halfway leaves its state unknown.
+ *
+ * <p>The pool never holds more than the executor's peak of concurrent leases per key (on a GPU, its
+ * GPU slots). Idle featurizers
+ * of keys that no task asked for recently (another model, dtype or device) are closed, so an
+ * application that switches models does not keep the old one's device memory.
+ */
+final class FeaturizerPool {
+
+    /** What makes two featurizers interchangeable. */
+    record Key(String fingerprint, ComputeTarget target, DType dtype) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(FeaturizerPool.class);
+
+    private final int keysKept;
+    private final LinkedHashMap<Key, ArrayDeque<Featurizer>> idle = new LinkedHashMap<>(8, 0.75f, true); // by last use
+    private long created;
+    private long reused;
+
+    FeaturizerPool(int keysKept) {
+        if (keysKept < 1) {
+            throw new IllegalArgumentException("a pool keeps at least one key, got " + keysKept);
+        }
+        this.keysKept = keysKept;
+    }
+
+    /** An idle featurizer of this key, else a new one from {@code create} (made outside the pool's lock). */
+    Featurizer borrow(Key key, Supplier<Featurizer> create) {
+        List<Featurizer> evicted;
+        synchronized (this) {
+            ArrayDeque<Featurizer> q = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
+            Featurizer f = q.pollFirst();
+            evicted = evictStaleKeys();
+            if (f != null) {
+                reused++;
+                closeAll(evicted);
+                return f;
+            }
+            created++;
+        }
+        closeAll(evicted);
+        return create.get();
+    }
+
+    /** Returns a featurizer after a task that ended cleanly; it must not have an open pipeline. */
+    void giveBack(Key key, Featurizer f) {
+        List<Featurizer> evicted;
+        synchronized (this) {
+            idle.computeIfAbsent(key, k -> new ArrayDeque<>()).addFirst(f); // most recently used first: warm caches
+            evicted = evictStaleKeys();
+        }
+        closeAll(evicted);
+    }
+
+    /** How many featurizers tasks created and how many borrows found one idle. */
+    synchronized long[] counts() {
+        return new long[] {created, reused};
+    }
+
+    /** Closes every idle featurizer (executor shutdown, tests). */
+    void clear() {
+        List<Featurizer> all = new ArrayList<>();
+        synchronized (this) {
+            idle.values().forEach(all::addAll);
+            idle.clear();
+        }
+        closeAll(all);
+    }
+
+    private List<Featurizer> evictStaleKeys() {
+        List<Featurizer> out = new ArrayList<>();
+        Iterator<Map.Entry<Key, ArrayDeque<Featurizer>>> it = idle.entrySet().iterator();
+        int excess = idle.size() - keysKept;
+        while (excess > 0 && it.hasNext()) { // least recently used first
+            out.addAll(it.next().getValue());
+            it.remove();
+            excess--;
+        }
+        return out;
+    }
+
+    private static void closeAll(List<Featurizer> fs) {
+        for (Featurizer f : fs) {
+            try {
+                f.close();
+            } catch (RuntimeException e) {
+                LOG.warn("e3spark: closing an idle featurizer failed: {}", e.toString());
+            }
+        }
+    }
+}
