@@ -159,7 +159,10 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
          * failed (its state is then unknown).
          */
         private void withFeaturizer(java.util.function.Consumer<Featurizer> work) {
-            Semaphore slots = device.target().wantsGpu() ? ExecutorState.gpuSlots(settings.gpuConcurrentTasks()) : null;
+            // until the first lease tells the backend, the target decides; an AUTO target that fell back
+            // to the CPU then takes no GPU slot (CPU tasks run side by side, as many as the cores)
+            boolean onGpu = backend == null ? device.target().wantsGpu() : backend == Backend.CUDA;
+            Semaphore slots = onGpu ? ExecutorState.gpuSlots(settings.gpuConcurrentTasks()) : null;
             if (slots != null) {
                 slots.acquireUninterruptibly();
             }
