@@ -46,7 +46,8 @@ public final class ResultTables {
      * (startNewValue/setSafe) cost more than the featurizer's kernels on a busy executor.
      */
     private static void fill(ListVector list, double[] values, int width, int[] nodeOffsets, int rows) {
-        list.setInitialCapacity(rows);
+        // the values vector sized once, with the list: rows x (values per row)
+        list.setInitialCapacity(rows, rows == 0 ? 0 : (double) values.length / rows);
         list.allocateNew();
         ArrowBuf offsets = list.getOffsetBuffer();
         offsets.setInt(0, 0);
@@ -56,7 +57,9 @@ public final class ResultTables {
             BitVectorHelper.setBit(list.getValidityBuffer(), k);
         }
         Float8Vector data = (Float8Vector) list.getDataVector();
-        data.allocateNew(values.length);
+        if (data.getValueCapacity() < values.length) { // the density's rounding
+            data.allocateNew(values.length);
+        }
         data.getValidityBuffer().setOne(0L, (values.length + 7L) / 8);
         int chunk = 1 << 26; // doubles per NIO view (its length is an int of bytes)
         for (int from = 0; from < values.length; from += chunk) {

@@ -15,9 +15,36 @@ final class BusyClock {
     private static final int WINDOW = 4;
 
     private final List<long[]> window = new ArrayList<>();
-    private long merged;                 // length of the finished union segments
-    private long openStart = Long.MIN_VALUE;
-    private long openEnd = Long.MIN_VALUE;
+    private Union union = new Union();
+
+    /** Finished segments' length plus the open segment [start, end), intervals absorbed in start order. */
+    private static final class Union {
+        long merged;
+        long start = Long.MIN_VALUE;
+        long end = Long.MIN_VALUE;
+
+        void absorb(long[] iv) {
+            if (end == Long.MIN_VALUE || iv[0] > end) {
+                merged = length();
+                start = iv[0];
+                end = iv[1];
+            } else {
+                end = Math.max(end, iv[1]);
+            }
+        }
+
+        long length() {
+            return end == Long.MIN_VALUE ? merged : merged + end - start;
+        }
+
+        Union copy() {
+            Union u = new Union();
+            u.merged = merged;
+            u.start = start;
+            u.end = end;
+            return u;
+        }
+    }
 
     void add(long start, long end) {
         if (end <= start) {
@@ -26,19 +53,7 @@ final class BusyClock {
         window.add(new long[] {start, end});
         window.sort(Comparator.comparingLong(iv -> iv[0]));
         while (window.size() > WINDOW) {
-            absorb(window.removeFirst());
-        }
-    }
-
-    private void absorb(long[] iv) {
-        if (openEnd == Long.MIN_VALUE || iv[0] > openEnd) {
-            if (openEnd != Long.MIN_VALUE) {
-                merged += openEnd - openStart;
-            }
-            openStart = iv[0];
-            openEnd = iv[1];
-        } else {
-            openEnd = Math.max(openEnd, iv[1]);
+            union.absorb(window.removeFirst());
         }
     }
 
@@ -47,28 +62,16 @@ final class BusyClock {
      * every earlier one ended. The busy time is kept.
      */
     void restart() {
-        merged = busyNanos();
+        Union closed = new Union();
+        closed.merged = busyNanos();
+        union = closed;
         window.clear();
-        openStart = Long.MIN_VALUE;
-        openEnd = Long.MIN_VALUE;
     }
 
     /** The union's length so far, held-back intervals included. */
     long busyNanos() {
-        long m = merged;
-        long s = openStart;
-        long e = openEnd;
-        for (long[] iv : window) {
-            if (e == Long.MIN_VALUE || iv[0] > e) {
-                if (e != Long.MIN_VALUE) {
-                    m += e - s;
-                }
-                s = iv[0];
-                e = iv[1];
-            } else {
-                e = Math.max(e, iv[1]);
-            }
-        }
-        return e == Long.MIN_VALUE ? m : m + e - s;
+        Union u = union.copy();
+        window.forEach(u::absorb);
+        return u.length();
     }
 }
