@@ -3,12 +3,14 @@ package org.e3spark.kernels.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.e3spark.kernels.ConnectionMode;
 import org.e3spark.kernels.IrrepNormalization;
 import org.e3spark.kernels.Irreps;
@@ -16,8 +18,8 @@ import org.e3spark.kernels.PathNormalization;
 import org.e3spark.kernels.TPProblem;
 
 /**
- * Reads e3nn 0.6.0 reference vectors from {@code ../shared/golden/e3nn-0.6.0} (relative to the
- * project root), or from the folder named by the system property {@code e3spark.golden.dir}.
+ * Reads reference vectors from {@code ../shared/golden/<folder>} (relative to the project root; e3nn
+ * 0.6.0's by default), or from below the folder named by the system property {@code e3spark.golden.dir}.
  */
 public final class Golden {
 
@@ -26,41 +28,71 @@ public final class Golden {
     private Golden() {
     }
 
-    /** The golden folder; found by walking up from the working directory to the project root. */
+    /** The default golden folder: e3nn 0.6.0's vectors. */
+    public static final String E3NN_060 = "e3nn-0.6.0";
+    /** e3nn 0.4.4's vectors (the version MACE pins; legacy CG signs). */
+    public static final String E3NN_044 = "e3nn-0.4.4";
+
+    /** The e3nn 0.6.0 golden folder. */
     public static Path dir() {
+        return dir(E3NN_060);
+    }
+
+    /**
+     * A golden folder under {@code ../shared/golden} ("e3nn-0.6.0", "e3nn-0.4.4", "mace/e3nn-0.4.4", ..),
+     * found by walking up from the working directory to the project root.
+     */
+    public static Path dir(String folder) {
         String configured = System.getProperty("e3spark.golden.dir");
         if (configured != null) {
-            return Path.of(configured).resolve("e3nn-0.6.0");
+            return Path.of(configured).resolve(folder);
         }
         Path d = Path.of("").toAbsolutePath();
         for (Path p = d; p != null; p = p.getParent()) {
-            Path candidate = p.resolve("../shared/golden/e3nn-0.6.0").normalize();
+            Path candidate = p.resolve("../shared/golden/" + folder).normalize();
             if (Files.isDirectory(candidate) && Files.exists(p.resolve("pom.xml"))
                     && Files.exists(p.resolve("gpu-kernels"))) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("golden vectors not found: expected ../shared/golden/e3nn-0.6.0 beside the project root"
-                + " (searched upwards from " + d + "); set -De3spark.golden.dir to override");
+        throw new IllegalStateException("golden vectors not found: expected ../shared/golden/" + folder
+                + " beside the project root (searched upwards from " + d + "); set -De3spark.golden.dir to override");
     }
 
     public static JsonNode read(String name) {
+        return read(E3NN_060, name);
+    }
+
+    /** A golden file of a folder; {@code .json.gz} files are read through a gzip stream. */
+    public static JsonNode read(String folder, String name) {
+        Path file = dir(folder).resolve(name);
         try {
-            return JSON.readTree(dir().resolve(name).toFile());
+            if (name.endsWith(".gz")) {
+                try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+                    return JSON.readTree(in);
+                }
+            }
+            return JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read golden file " + name, e);
+            throw new UncheckedIOException("cannot read golden file " + file, e);
         }
     }
 
-    /** Names of the golden files of the given kind ("tensor_product", "convolution", ...). */
+    /** Names of the e3nn 0.6.0 golden files of the given kind ("tensor_product", "convolution", ...). */
     public static List<String> filesOfKind(String kind) {
-        try (Stream<Path> files = Files.list(dir())) {
+        return filesOfKind(E3NN_060, kind);
+    }
+
+    /** Names of a folder's golden files ({@code .json} or {@code .json.gz}) of the given kind. */
+    public static List<String> filesOfKind(String folder, String kind) {
+        try (Stream<Path> files = Files.list(dir(folder))) {
             List<String> names = new ArrayList<>();
             for (Path f : files.sorted().toList()) {
-                if (f.toString().endsWith(".json")) {
-                    JsonNode node = JSON.readTree(f.toFile());
+                String n = f.getFileName().toString();
+                if (n.endsWith(".json") || n.endsWith(".json.gz")) {
+                    JsonNode node = read(folder, n);
                     if (kind.equals(node.path("kind").asText())) {
-                        names.add(f.getFileName().toString());
+                        names.add(n);
                     }
                 }
             }

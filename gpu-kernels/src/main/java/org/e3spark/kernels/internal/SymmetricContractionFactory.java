@@ -1,0 +1,27 @@
+package org.e3spark.kernels.internal;
+
+import org.e3spark.kernels.Backend;
+import org.e3spark.kernels.DType;
+import org.e3spark.kernels.SymmetricContraction;
+import org.e3spark.kernels.SymmetricContractionProblem;
+import org.e3spark.kernels.internal.cpu.CpuSymmetricContraction;
+
+/** Chooses and builds the backend behind {@link SymmetricContraction#create}. */
+public final class SymmetricContractionFactory {
+
+    private SymmetricContractionFactory() {
+    }
+
+    public static SymmetricContraction create(SymmetricContractionProblem problem, Backend backend, DType dtype) {
+        if (problem == null || backend == null || dtype == null) {
+            throw new IllegalArgumentException("problem, backend and dtype must not be null");
+        }
+        return switch (backend) {
+            case CPU, CPU_REFERENCE -> new CpuSymmetricContraction(problem, dtype, backend);
+            // The CUDA engineer replaces this one line with the CUDA engine's factory call.
+            case CUDA -> throw new BackendUnavailableException("CUDA symmetric contraction is not implemented yet"
+                    + " (issue #14, GPU half); use Backend.CPU for " + problem);
+            case AUTO -> new CpuSymmetricContraction(problem, dtype, Backend.CPU);
+        };
+    }
+}
