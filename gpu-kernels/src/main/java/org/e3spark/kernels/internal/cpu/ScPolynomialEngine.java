@@ -1,5 +1,6 @@
 package org.e3spark.kernels.internal.cpu;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.e3spark.kernels.SymmetricContractionProblem;
 import org.e3spark.kernels.internal.math.SymmetricPolynomial;
@@ -33,9 +34,8 @@ final class ScPolynomialEngine implements ScEngine {
     private final int[] last;
     private final int nPairs;          // all outputs' pairs, concatenated
     private final int[] pairMonomial;  // [nPairs]
-    private final int[] pairOut;       // [nPairs] offset of the pair's M within a node-channel's outputs, see below
-    private final int[] outBlockStart; // [outputs] start of output i in a row
-    private final int[] outBlockDim;   // [outputs] 2L+1
+    private final int[] pairOutStart;  // [nPairs] where the pair's component M of channel 0 sits in an output row
+    private final int[] pairOutStride; // [nPairs] 2L+1 of the pair's output: the step from channel to channel
     private final int[] pairBase;      // [outputs + 1]
     private final int nTerms;
     private final int[] termPair;      // global pair index
@@ -57,19 +57,16 @@ final class ScPolynomialEngine implements ScEngine {
             last[t] = poly.monomialLast(t);
         }
         int outs = poly.outputCount();
-        this.outBlockStart = new int[outs];
-        this.outBlockDim = new int[outs];
         this.pairBase = new int[outs + 1];
         int terms = 0;
         for (int i = 0; i < outs; i++) {
-            outBlockStart[i] = p.outputOffset(i);
-            outBlockDim[i] = p.outputs().get(i).dim();
             pairBase[i + 1] = pairBase[i] + poly.pairCount(i);
             terms += poly.termCount(i);
         }
         this.nPairs = pairBase[outs];
         this.pairMonomial = new int[nPairs];
-        this.pairOut = new int[nPairs];
+        this.pairOutStart = new int[nPairs];
+        this.pairOutStride = new int[nPairs];
         this.nTerms = terms;
         this.termPair = new int[terms];
         this.termW0 = new int[terms];
@@ -79,8 +76,8 @@ final class ScPolynomialEngine implements ScEngine {
         for (int i = 0; i < outs; i++) {
             for (int q = 0; q < poly.pairCount(i); q++) {
                 pairMonomial[pairBase[i] + q] = poly.pairMonomial(i, q);
-                // a pair adds to out[row + outBlockStart + ch * dimL + M]: store outBlockStart + M, scale ch later
-                pairOut[pairBase[i] + q] = i;
+                pairOutStart[pairBase[i] + q] = p.outputOffset(i) + poly.pairComponent(i, q);
+                pairOutStride[pairBase[i] + q] = p.outputs().get(i).dim();
             }
             for (int t = 0; t < poly.termCount(i); t++, e++) {
                 int nu = poly.termOrder(i, t);
@@ -90,20 +87,15 @@ final class ScPolynomialEngine implements ScEngine {
                 termCoef[e] = poly.termCoefficient(i, t);
             }
         }
-        this.pairComp = new int[nPairs];
-        for (int i = 0; i < outs; i++) {
-            for (int q = 0; q < poly.pairCount(i); q++) {
-                pairComp[pairBase[i] + q] = poly.pairComponent(i, q);
-            }
-        }
     }
 
-    private final int[] pairComp;
-
-    /** Index in an output row of pair q's component for channel ch. */
-    private int outIndex(int q, int ch) {
-        int i = pairOut[q];
-        return outBlockStart[i] + ch * outBlockDim[i] + pairComp[q];
+    /** For each pair, where it adds to in an output row for channel ch. */
+    private int[] outIndex(int ch) {
+        int[] idx = new int[nPairs];
+        for (int q = 0; q < nPairs; q++) {
+            idx[q] = pairOutStart[q] + ch * pairOutStride[q];
+        }
+        return idx;
     }
 
     // ---- weights folded into the table, and unfolded from pair sums ----
@@ -174,13 +166,14 @@ final class ScPolynomialEngine implements ScEngine {
     public void forward(double[] x, int[] species, double[] w, double[] out, int batch) {
         double[] v = fold(w);
         forEachTask(batch, (ch, from, to, seg) -> {
+            int[] oi = outIndex(ch);
             double[] mono = new double[nMono];
             for (int n = from; n < to; n++) {
                 monomials(x, (n * c + ch) * d, mono);
                 int vb = (species[n] * c + ch) * nPairs;
                 int ob = n * dimOut;
                 for (int q = 0; q < nPairs; q++) {
-                    out[ob + outIndex(q, ch)] += v[vb + q] * mono[pairMonomial[q]];
+                    out[ob + oi[q]] += v[vb + q] * mono[pairMonomial[q]];
                 }
             }
         });
@@ -192,6 +185,7 @@ final class ScPolynomialEngine implements ScEngine {
         int s = segments(batch);
         double[][] partial = new double[c * s][];
         forEachTask(batch, (ch, from, to, seg) -> {
+            int[] oi = outIndex(ch);
             double[] mono = new double[nMono];
             double[] adj = new double[nMono];
             double[] sums = new double[elements * nPairs]; // G[z, q] of this channel and segment
@@ -201,9 +195,9 @@ final class ScPolynomialEngine implements ScEngine {
                 int z = species[n];
                 int vb = (z * c + ch) * nPairs;
                 int ob = n * dimOut;
-                java.util.Arrays.fill(adj, 0);
+                Arrays.fill(adj, 0);
                 for (int q = 0; q < nPairs; q++) {
-                    double gm = g[ob + outIndex(q, ch)];
+                    double gm = g[ob + oi[q]];
                     int t = pairMonomial[q];
                     adj[t] += gm * v[vb + q];
                     sums[z * nPairs + q] += gm * mono[t];
@@ -230,6 +224,7 @@ final class ScPolynomialEngine implements ScEngine {
         int s = segments(batch);
         double[][] partial = new double[c * s][];
         forEachTask(batch, (ch, from, to, seg) -> {
+            int[] oi = outIndex(ch);
             double[] mono = new double[nMono];
             double[] dot = new double[nMono];
             double[] adj = new double[nMono];
@@ -248,10 +243,10 @@ final class ScPolynomialEngine implements ScEngine {
                 int z = species[n];
                 int vb = (z * c + ch) * nPairs;
                 int ob = n * dimOut;
-                java.util.Arrays.fill(adj, 0);
-                java.util.Arrays.fill(adjDot, 0);
+                Arrays.fill(adj, 0);
+                Arrays.fill(adjDot, 0);
                 for (int q = 0; q < nPairs; q++) {
-                    int o = ob + outIndex(q, ch);
+                    int o = ob + oi[q];
                     int t = pairMonomial[q];
                     ggOut[o] += v[vb + q] * dot[t] + vd[vb + q] * mono[t];
                     double gm = g[o];
