@@ -26,7 +26,7 @@ public interface SymmetricContraction extends AutoCloseable {
     record DoubleGradients<A>(A x, A w, A gradOut) {
     }
 
-    /** Creates a symmetric contraction; {@link Backend#AUTO} is the CPU for now. */
+    /** Creates a symmetric contraction; {@link Backend#AUTO} is CUDA where usable, else the CPU (the reason logged once). */
     static SymmetricContraction create(SymmetricContractionProblem problem, Backend backend, DType dtype) {
         return SymmetricContractionFactory.create(problem, backend, dtype);
     }

@@ -29,12 +29,12 @@ public final class CudaTensorProduct extends TensorProductBase {
     private final TensorProductModule kernels;
     private final DeviceAllocator allocator;
     private final CudaStream stream;
-    private final InstanceResources resources;
+    private final InstanceResources<TensorProductModule> resources;
 
     private CudaTensorProduct(TPProblem problem, DType dtype, CudaDevice device) {
         super(problem, dtype);
         this.device = device;
-        this.resources = new InstanceResources(device, "tensor-product",
+        this.resources = new InstanceResources<>(device, "tensor-product",
                 () -> new TensorProductModule(problem, dtype, device));
         this.kernels = resources.kernels;
         this.allocator = resources.allocator;

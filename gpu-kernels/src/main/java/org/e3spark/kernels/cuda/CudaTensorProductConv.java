@@ -48,7 +48,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
     private final TensorProductModule kernels;
     private final DeviceAllocator allocator;
     private final CudaStream stream;
-    private final InstanceResources resources;
+    private final InstanceResources<TensorProductModule> resources;
     private final DeviceBuffer[] workspace = new DeviceBuffer[2];
     private final Map<ConvGraph, DeviceConvGraph> prepared = new LinkedHashMap<>(8, 0.75f, true);
 
@@ -56,7 +56,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
                                   PlannerTuning tuning) {
         super(problem, dtype, mode);
         this.device = device;
-        this.resources = new InstanceResources(device, "tensor-product-conv",
+        this.resources = new InstanceResources<>(device, "tensor-product-conv",
                 () -> new TensorProductModule(problem, dtype, device, true, tuning));
         this.kernels = resources.kernels;
         this.allocator = resources.allocator;

@@ -7,13 +7,13 @@ import java.util.function.Supplier;
  * (so leaks are reported per instance) and its own stream (so two instances never share scratch
  * and may run concurrently). Built all or nothing; closed stream, then allocator, then kernels.
  */
-final class InstanceResources implements AutoCloseable {
+final class InstanceResources<K extends AutoCloseable> implements AutoCloseable {
 
-    final TensorProductModule kernels;
+    final K kernels;
     final DeviceAllocator allocator;
     final CudaStream stream;
 
-    InstanceResources(CudaDevice device, String allocatorName, Supplier<TensorProductModule> kernels) {
+    InstanceResources(CudaDevice device, String allocatorName, Supplier<K> kernels) {
         this.kernels = kernels.get();
         DeviceAllocator a = null;
         try {
@@ -24,7 +24,7 @@ final class InstanceResources implements AutoCloseable {
             if (a != null) {
                 a.close();
             }
-            this.kernels.close();
+            closeQuietly(this.kernels, e);
             throw e;
         }
     }
@@ -37,8 +37,26 @@ final class InstanceResources implements AutoCloseable {
             try {
                 allocator.close();
             } finally {
-                kernels.close();
+                closeKernels();
             }
+        }
+    }
+
+    private void closeKernels() {
+        try {
+            kernels.close();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("closing kernels failed", e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable k, RuntimeException cause) {
+        try {
+            k.close();
+        } catch (Exception e) {
+            cause.addSuppressed(e);
         }
     }
 }

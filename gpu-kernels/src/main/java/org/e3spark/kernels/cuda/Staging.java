@@ -44,6 +44,14 @@ final class Staging implements AutoCloseable {
         return b;
     }
 
+    DeviceBuffer upload(int[] host) {
+        DeviceBuffer b = allocate(host.length * 4L);
+        if (b != null) {
+            b.copyFrom(host);
+        }
+        return b;
+    }
+
     DeviceBuffer output(long bytes) {
         return allocate(bytes);
     }

@@ -4,6 +4,7 @@ import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.SymmetricContraction;
 import org.e3spark.kernels.SymmetricContractionProblem;
+import org.e3spark.kernels.cuda.CudaSymmetricContraction;
 import org.e3spark.kernels.internal.cpu.CpuSymmetricContraction;
 
 /** Chooses and builds the backend behind {@link SymmetricContraction#create}. */
@@ -18,10 +19,8 @@ public final class SymmetricContractionFactory {
         }
         return switch (backend) {
             case CPU, CPU_REFERENCE -> new CpuSymmetricContraction(problem, dtype, backend);
-            // The CUDA engineer replaces this one line with the CUDA engine's factory call.
-            case CUDA -> throw new BackendUnavailableException("CUDA symmetric contraction is not implemented yet"
-                    + " (issue #14, GPU half); use Backend.CPU for " + problem);
-            case AUTO -> new CpuSymmetricContraction(problem, dtype, Backend.CPU);
+            case CUDA -> CudaSymmetricContraction.create(problem, dtype);
+            case AUTO -> BackendSelection.autoFallback(problem, dtype);
         };
     }
 }
