@@ -32,6 +32,7 @@ public final class Main {
             "tp", () -> new TpCommand(),
             "bench", () -> new BenchCommand(),
             "conv-bench", () -> new ConvBenchCommand(),
+            "sc-bench", () -> new ScBenchCommand(),
             "graph", () -> new GraphCommand(),
             "graph-bench", () -> new GraphBenchCommand(),
             "featurize", () -> new FeaturizeCommand(false),

@@ -36,6 +36,7 @@ class DocCommandsTest {
             "tp", "cli/src/main/java/org/e3spark/cli/TpCommand.java",
             "bench", "cli/src/main/java/org/e3spark/cli/BenchCommand.java",
             "conv-bench", "cli/src/main/java/org/e3spark/cli/ConvBenchCommand.java",
+            "sc-bench", "cli/src/main/java/org/e3spark/cli/ScBenchCommand.java",
             "graph", "cli/src/main/java/org/e3spark/cli/GraphCommand.java",
             "graph-bench", "cli/src/main/java/org/e3spark/cli/GraphBenchCommand.java",
             "featurize", "spark-job/src/main/java/org/e3spark/spark/FeaturizeJob.java",

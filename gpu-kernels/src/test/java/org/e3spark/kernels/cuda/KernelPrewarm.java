@@ -21,7 +21,10 @@ public final class KernelPrewarm {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
         CudaDevice device = CudaRuntime.defaultDevice();
         boolean convOnly = args.length > 1 && args[1].equals("conv");
-        List<TPProblem> problems = convOnly ? List.of() : CudaTensorProductGpuTest.problemsUsed();
+        boolean scOnly = args.length > 1 && args[1].equals("sc");
+        List<TPProblem> problems = convOnly || scOnly ? List.of() : CudaTensorProductGpuTest.problemsUsed();
+        List<org.e3spark.kernels.SymmetricContractionProblem> scProblems = convOnly ? List.of()
+                : CudaSymmetricContractionGpuTest.problemsUsed();
         long t0 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -31,7 +34,12 @@ public final class KernelPrewarm {
                     jobs.add(pool.submit(() -> CudaTensorProduct.precompile(p, d, device)));
                 }
             }
-            List<TPProblem> convProblems = CudaTensorProductConvGpuTest.problemsUsed();
+            for (var p : scProblems) {
+                for (DType d : DType.values()) {
+                    jobs.add(pool.submit(() -> CudaSymmetricContraction.precompile(p, d, device)));
+                }
+            }
+            List<TPProblem> convProblems = scOnly ? List.of() : CudaTensorProductConvGpuTest.problemsUsed();
             for (TPProblem p : convProblems) {
                 for (DType d : DType.values()) {
                     jobs.add(pool.submit(() -> CudaTensorProductConv.precompile(p, d, device)));
@@ -43,7 +51,8 @@ public final class KernelPrewarm {
         } finally {
             pool.shutdown();
         }
-        System.out.printf("prewarm: %d problems + %d convolution problems x 2 dtypes x 3 kernel groups on %d threads in"
-                        + " %.1f s; cache %s%n", problems.size(), CudaTensorProductConvGpuTest.problemsUsed().size(), threads, (System.nanoTime() - t0) / 1e9, CudaRuntime.compiler().cache().stats());
+        System.out.printf("prewarm: %d problems + %d convolution problems + %d symmetric contractions x 2 dtypes x 3 kernel"
+                        + " groups on %d threads in %.1f s; cache %s%n", problems.size(),
+                scOnly ? 0 : CudaTensorProductConvGpuTest.problemsUsed().size(), scProblems.size(), threads, (System.nanoTime() - t0) / 1e9, CudaRuntime.compiler().cache().stats());
     }
 }

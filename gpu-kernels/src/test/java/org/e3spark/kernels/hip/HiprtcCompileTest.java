@@ -11,13 +11,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.e3spark.kernels.CgConvention;
 import org.e3spark.kernels.DType;
+import org.e3spark.kernels.Irreps;
+import org.e3spark.kernels.SymmetricContractionProblem;
 import org.e3spark.kernels.Layout;
 import org.e3spark.kernels.ProblemCatalog;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.internal.codegen.GeneratedKernels;
 import org.e3spark.kernels.internal.codegen.GpuTarget;
 import org.e3spark.kernels.internal.codegen.KernelGenerator;
+import org.e3spark.kernels.internal.codegen.ScKernel;
+import org.e3spark.kernels.internal.codegen.SymmetricContractionEmitter;
+import org.e3spark.kernels.internal.codegen.SymmetricContractionPlan;
 import org.e3spark.kernels.testing.Golden;
 import org.e3spark.kernels.testing.RandomProblems;
 import org.junit.jupiter.api.Assumptions;
@@ -101,6 +107,52 @@ class HiprtcCompileTest {
         if (!failures.isEmpty()) {
             fail(String.join("\n", failures));
         }
+    }
+
+    /**
+     * The symmetric-contraction kernels (all groups in one unit): MACE-MP-medium's shape (1,909 terms) in both
+     * dtypes for CDNA, a small odd-parity correlation-3 problem for RDNA.
+     */
+    @Test
+    void generatedSymmetricContractionHipCompiles() {
+        Hiprtc h = hiprtc();
+        List<String> failures = new ArrayList<>();
+        SymmetricContractionPlan mace = SymmetricContractionPlan.of(SymmetricContractionProblem.builder(
+                        Irreps.parse("128x0e+128x1o+128x2e+128x3o"), Irreps.parse("128x0e+128x1o"))
+                .correlation(3).elements(10).build());
+        SymmetricContractionPlan odd = SymmetricContractionPlan.of(SymmetricContractionProblem.builder(
+                        Irreps.parse("3x0e+3x1o+3x2e"), Irreps.parse("3x1o+3x2e"))
+                .correlation(3).elements(4).convention(CgConvention.LEGACY_E3NN_044).build());
+        for (DType dt : DType.values()) {
+            failures.addAll(compileSc(h, "sc mace-mp-medium", mace, dt, GpuTarget.MI250X, AmdGpuArch.GFX90A));
+        }
+        failures.addAll(compileSc(h, "sc corr3 odd", odd, DType.FLOAT32, GpuTarget.RX6900XT, new AmdGpuArch("gfx1030", 32)));
+        if (!failures.isEmpty()) {
+            fail(String.join("\n", failures));
+        }
+    }
+
+    private static List<String> compileSc(Hiprtc h, String name, SymmetricContractionPlan plan, DType dt,
+                                          GpuTarget target, AmdGpuArch arch) {
+        SymmetricContractionEmitter.Generated g = SymmetricContractionEmitter.generate(plan, dt, target,
+                List.of(ScKernel.values()));
+        String where = name + " " + dt + " for " + arch;
+        long t0 = System.nanoTime();
+        HipCodeObject code;
+        try {
+            code = h.compile(g.source(), programName(name, dt), arch, List.of());
+        } catch (HipKernelCompileException e) {
+            return List.of(where + ": " + e.getMessage());
+        }
+        System.out.printf("hiprtc %-34s %8d bytes in %5d ms%n", where, code.codeSize(), (System.nanoTime() - t0) / 1_000_000);
+        String image = new String(code.code(), StandardCharsets.ISO_8859_1);
+        List<String> problems = new ArrayList<>();
+        for (SymmetricContractionEmitter.Entry en : g.entries()) {
+            if (!image.contains(en.name() + "\0")) {
+                problems.add(where + ": code object lacks kernel " + en.name());
+            }
+        }
+        return problems;
     }
 
     /** Compiles every kernel kind of one problem as one unit; returns what is wrong, if anything. */

@@ -89,6 +89,32 @@ class NvccCompileTest {
         }
     }
 
+    /** The symmetric-contraction kernels (every group, both dtypes) of MACE-MP-medium's shape and a small odd-parity one. */
+    @Test
+    void generatedSymmetricContractionCudaCompilesWithNvcc(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(nvccAvailable(), "SKIPPED: nvcc is not on the PATH; generated CUDA was not compiled");
+        Map<String, org.e3spark.kernels.SymmetricContractionProblem> problems = new LinkedHashMap<>();
+        problems.put("sc_mace_mp_medium", SymmetricContractionEmitterTest.sc("128x0e+128x1o+128x2e+128x3o",
+                "128x0e+128x1o", 3, 10, org.e3spark.kernels.CgConvention.E3NN));
+        problems.put("sc_corr3_odd", SymmetricContractionEmitterTest.problems().get("corr3 odd"));
+        List<String> errors = new ArrayList<>();
+        for (var e : problems.entrySet()) {
+            SymmetricContractionPlan plan = SymmetricContractionPlan.of(e.getValue());
+            for (DType dt : DType.values()) {
+                Path f = dir.resolve((e.getKey() + "_" + dt) + ".cu");
+                Files.writeString(f, SymmetricContractionEmitter.generate(plan, dt, GpuTarget.H100,
+                        List.of(ScKernel.values())).source());
+                String err = compile(f);
+                if (err != null) {
+                    errors.add(err);
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            fail(String.join("\n", errors));
+        }
+    }
+
     private static String compile(Path source) throws IOException, InterruptedException {
         Path cubin = Path.of(source.toString().replace(".cu", ".cubin"));
         Process p = new ProcessBuilder("nvcc", "-cubin", "-arch=sm_90", "-o", cubin.toString(), source.toString())
