@@ -26,7 +26,10 @@ public interface SymmetricContraction extends AutoCloseable {
     record DoubleGradients<A>(A x, A w, A gradOut) {
     }
 
-    /** Creates a symmetric contraction; {@link Backend#AUTO} is the CPU for now. */
+    /**
+     * Creates a symmetric contraction. {@link Backend#CUDA} throws {@code BackendUnavailableException}
+     * until the GPU engine lands; {@link Backend#AUTO} tries CUDA and otherwise runs on the CPU, logging why once.
+     */
     static SymmetricContraction create(SymmetricContractionProblem problem, Backend backend, DType dtype) {
         return SymmetricContractionFactory.create(problem, backend, dtype);
     }

@@ -26,6 +26,8 @@ final class ScPolynomialEngine implements ScEngine {
     static final int LANES = 16;
     /** Rows per task, at least. */
     private static final int SEGMENT_ROWS = 64;
+    /** Forward needs no partial sums; this many segments keep any pool busy without churning scratch. */
+    private static final int MAX_FORWARD_SEGMENTS = 64;
     /** At most this many segments carry partial weight gradients (each elements x pairs x channels). */
     private static final int MAX_GRADIENT_SEGMENTS = 16;
     /** ... and together at most this many doubles. */
@@ -233,7 +235,7 @@ final class ScPolynomialEngine implements ScEngine {
     @Override
     public void forward(double[] x, int[] species, double[] w, double[] out, int batch) {
         double[] v = fold(w);
-        forEachSegment(batch, segments(batch, Integer.MAX_VALUE), (from, to, seg) -> {
+        forEachSegment(batch, segments(batch, MAX_FORWARD_SEGMENTS), (from, to, seg) -> {
             Scratch s = new Scratch();
             int[] rows = bySpecies(species, from, to);
             for (int c0 = 0; c0 < c; c0 += LANES) {
