@@ -9,16 +9,26 @@ package org.e3spark.model.internal;
 public final class RadialMlp {
 
     private final int[] sizes;
+    private final double activationNorm;
 
     /** What backward needs: every layer's input (pre-activation for hidden layers). */
     public record Cache(int rows, double[][] inputs, double[][] preActivations) {
     }
 
     public RadialMlp(int[] sizes) {
+        this(sizes, Activations.SILU_NORM);
+    }
+
+    /**
+     * An MLP whose SiLU is scaled by {@code activationNorm} (MACE models need e3nn's own sampled
+     * normalize2mom constant, not the integrated one).
+     */
+    public RadialMlp(int[] sizes, double activationNorm) {
         if (sizes.length < 2) {
             throw new IllegalArgumentException("an MLP needs at least an input and an output size");
         }
         this.sizes = sizes.clone();
+        this.activationNorm = activationNorm;
     }
 
     public int layers() {
@@ -72,7 +82,7 @@ public final class RadialMlp {
                 pre[k] = z;
                 double[] act = new double[z.length];
                 for (int q = 0; q < z.length; q++) {
-                    act[q] = Activations.SILU_NORM * Activations.silu(z[q]);
+                    act[q] = activationNorm * Activations.silu(z[q]);
                 }
                 h = act;
             } else {
@@ -96,7 +106,7 @@ public final class RadialMlp {
                 double[] z = cache.preActivations()[k];
                 double[] gz = new double[g.length];
                 for (int q = 0; q < g.length; q++) {
-                    gz[q] = g[q] * Activations.SILU_NORM * Activations.siluDerivative(z[q]);
+                    gz[q] = g[q] * activationNorm * Activations.siluDerivative(z[q]);
                 }
                 g = gz;
             }
