@@ -83,23 +83,27 @@ public final class MaceNetwork implements AutoCloseable {
     }
 
     /**
-     * The slices of node_feats that {@code MACECalculator.get_descriptors(invariants_only=True)}
+     * The columns of node_feats that {@code MACECalculator.get_descriptors(invariants_only=True)}
      * keeps ({@code extract_invariant}): with F = dim // (lmax+1)^2 of the first product's irreps,
-     * columns [0, F) and, for each later layer i, [i (lmax+1)^2 F, (i (lmax+1)^2 + 1) F).
+     * columns [0, F) and, for each later layer i, [i (lmax+1)^2 F, (i (lmax+1)^2 + 1) F), clipped to
+     * node_feats as torch's slicing clips them. For hidden irreps Fx0e+Fx1o+..+Fx(lmax) these are
+     * exactly the even scalars of every layer; for other irreps it is still what mace returns.
      */
     public int[] descriptorColumns() {
         Irreps first = arch.layers().getFirst().hiddenOut();
         int lmax = first.lmax();
         int f = first.dim() / ((lmax + 1) * (lmax + 1));
         int layers = arch.layers().size();
+        int total = nodeFeatsDim();
         int[] cols = new int[layers * f];
+        int count = 0;
         for (int i = 0; i < layers; i++) {
             int start = i * (lmax + 1) * (lmax + 1) * f;
-            for (int c = 0; c < f; c++) {
-                cols[i * f + c] = start + c;
+            for (int c = 0; c < f && start + c < total; c++) {
+                cols[count++] = start + c;
             }
         }
-        return cols;
+        return java.util.Arrays.copyOf(cols, count);
     }
 
     /** A batch: node element indices and atomic numbers, MACE-convention edges and their vectors. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.e3spark.kernels.ClebschGordan;
@@ -32,17 +33,37 @@ public final class MaceStateDict {
     private final Map<String, NamedTensor> tensors;
     private final String source;
     private final Set<String> used = new HashSet<>();
+    private final SplittableRandom rng; // non-null: generating a seeded state dict instead of reading one
+    private MaceConfig generating;
 
-    private MaceStateDict(Map<String, NamedTensor> tensors, String source) {
+    private MaceStateDict(Map<String, NamedTensor> tensors, String source, SplittableRandom rng) {
         this.tensors = tensors;
         this.source = source;
+        this.rng = rng;
+    }
+
+    /**
+     * A complete state dict for {@code config} with seeded weights (standard normal; symmetric
+     * contraction weights divided by their path count, as mace initializes them), the buffers mace
+     * would register (r_max, Bessel weights, E0, scale, shift, ZBL and Agnesi constants, output masks,
+     * the product bases) and, for want of ASE here, covalent radii {@code 0.3 + 0.012 Z} Å. For tests
+     * and samples: such a model is a valid MACE, not a trained one.
+     */
+    public static Map<String, NamedTensor> seeded(MaceConfig config, long seed) {
+        Map<String, NamedTensor> out = new LinkedHashMap<>();
+        MaceStateDict sd = new MaceStateDict(out, "seeded", new SplittableRandom(seed));
+        sd.generating = config;
+        try (MaceNetwork net = new MaceNetwork(config, DType.FLOAT64)) {
+            sd.fill(net);
+        }
+        return out;
     }
 
     /** Builds the network of {@code config} and fills it from {@code tensors}; closes it on failure. */
     public static MaceNetwork bind(MaceConfig config, Map<String, NamedTensor> tensors, String source, DType dtype) {
         MaceNetwork net = new MaceNetwork(config, dtype);
         try {
-            new MaceStateDict(tensors, source).fill(net);
+            new MaceStateDict(tensors, source, null).fill(net);
             return net;
         } catch (RuntimeException e) {
             net.close();
@@ -113,8 +134,12 @@ public final class MaceStateDict {
             for (int o = 0; o < sc.outputs().size(); o++) {
                 for (int nu = 1; nu <= sc.correlation(); nu++) {
                     String name = p + sc.basisName(o, nu);
+                    double[] built = sc.basis(o, nu);
+                    if (rng != null) {
+                        tensors.put(name, new NamedTensor(name, sc.basisShape(o, nu), built));
+                    }
                     double[] stored = take(name, sc.basisShape(o, nu));
-                    checkBasis(name, stored, sc.basis(o, nu), c);
+                    checkBasis(name, stored, built, c);
                 }
             }
             b.setLinearWeight(linear("products." + k + ".linear", b.linear()));
@@ -138,6 +163,69 @@ public final class MaceStateDict {
         }
     }
 
+    /** A seeded tensor's values: the buffer mace registers under that name, else random weights. */
+    private double[] generated(String name, int[] shape) {
+        MaceConfig c = generating;
+        int size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        double[] v = new double[size];
+        String leaf = name.substring(name.lastIndexOf('.') + 1);
+        switch (name) {
+            case "radial_embedding.bessel_fn.bessel_weights" -> {
+                for (int k = 0; k < size; k++) {
+                    v[k] = Math.PI / c.rMax() * (k + 1);
+                }
+                return v;
+            }
+            case "radial_embedding.bessel_fn.prefactor" -> {
+                return new double[] {Math.sqrt(2.0 / c.rMax())};
+            }
+            case "atomic_energies_fn.atomic_energies" -> {
+                return c.atomicEnergies().clone();
+            }
+            case "scale_shift.scale" -> {
+                return new double[] {c.scale()};
+            }
+            case "scale_shift.shift" -> {
+                return new double[] {c.shift()};
+            }
+            case "pair_repulsion_fn.c" -> {
+                return new double[] {0.1818, 0.5099, 0.2802, 0.02817};
+            }
+            case "pair_repulsion_fn.a_exp" -> {
+                return new double[] {0.300};
+            }
+            case "pair_repulsion_fn.a_prefactor" -> {
+                return new double[] {0.4543};
+            }
+            case "radial_embedding.distance_transform.q" -> {
+                return new double[] {0.9183};
+            }
+            case "radial_embedding.distance_transform.p" -> {
+                return new double[] {4.5791};
+            }
+            case "radial_embedding.distance_transform.a" -> {
+                return new double[] {1.0805};
+            }
+            default -> {
+            }
+        }
+        if (leaf.equals("r_max")) {
+            return new double[] {c.rMax()};
+        }
+        if (leaf.equals("output_mask")) {
+            java.util.Arrays.fill(v, 1.0);
+            return v;
+        }
+        double scale = name.contains("symmetric_contractions") && shape.length == 3 ? 1.0 / shape[1] : 1.0;
+        for (int k = 0; k < size; k++) {
+            v[k] = rng.nextGaussian() * scale;
+        }
+        return v;
+    }
+
     private static boolean close(double a, double b) {
         return Math.abs(a - b) <= 1e-6 * Math.max(1.0, Math.abs(b));
     }
@@ -152,6 +240,9 @@ public final class MaceStateDict {
     }
 
     private double[] take(String name, int... shape) {
+        if (rng != null && !tensors.containsKey(name)) {
+            tensors.put(name, new NamedTensor(name, shape, generated(name, shape)));
+        }
         NamedTensor t = get(name);
         if (!Arrays.equals(t.shape(), shape)) {
             throw new ModelFormatException(source + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
@@ -186,6 +277,13 @@ public final class MaceStateDict {
     }
 
     private double[] radii(String name, MaceConfig c) {
+        if (rng != null) {
+            double[] r = new double[119];
+            for (int z = 0; z < r.length; z++) {
+                r[z] = 0.3 + 0.012 * z;
+            }
+            tensors.put(name, new NamedTensor(name, new int[] {119}, r));
+        }
         NamedTensor t = get(name);
         int maxZ = Arrays.stream(c.atomicNumbers()).max().orElse(0);
         if (t.shape().length != 1 || t.shape()[0] <= maxZ) {
