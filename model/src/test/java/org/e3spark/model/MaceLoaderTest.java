@@ -114,4 +114,29 @@ class MaceLoaderTest {
         JSON.writeValue(cfg.toFile(), golden.json().get("config"));
         assertTrue(MaceModel.load(cfg, sd).numInteractions() == 2);
     }
+
+    @Test
+    void aHeaderClaimingMoreValuesThanTheFileHoldsIsRefusedBeforeAllocating() {
+        String header = "{\"big\":{\"dtype\":\"F64\",\"shape\":[1000000000,1000000000],\"data_offsets\":[0,8]}}";
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + h.length + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).putDouble(1.0);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafeTensors.read(b.array(), "huge"));
+        contains(e.getMessage(), "big", "more values");
+        String neg = "{\"neg\":{\"dtype\":\"F64\",\"shape\":[-1,-1],\"data_offsets\":[0,8]}}";
+        byte[] hn = neg.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer bn = java.nio.ByteBuffer.allocate(8 + hn.length + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        bn.putLong(hn.length).put(hn).putDouble(1.0);
+        contains(assertThrows(ModelFormatException.class, () -> SafeTensors.read(bn.array(), "neg")).getMessage(),
+                "neg", "invalid shape");
+    }
+
+    /** mace's extract_config_mace_model writes no distance transform as None (JSON null). */
+    @Test
+    void aNullDistanceTransformMeansNone() {
+        MaceGoldens.Case small = MaceGoldens.load("e3nn-0.4.4", "mace_small", tmp);
+        ObjectNode c = small.json().get("config").deepCopy();
+        c.putNull("distance_transform");
+        assertTrue(MaceModel.of(c, "cfg", SafeTensors.read(small.stateDict()), "sd").numInteractions() == 2);
+    }
 }

@@ -279,4 +279,21 @@ class MacePropertiesTest {
                     new double[] {0, 0, 0, 0.9, 0, 0}, null)), false, false).structureCount());
         }
     }
+
+    /** An isolated atom has no edges: E0 + scale * readouts + shift, zero force, zero stress. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mace_small", "mace_zbl_agnesi"})
+    void anAtomWithoutNeighboursGetsItsSelfEnergyAndNoForce(String name) {
+        try (MacePotential pot = potential(name)) {
+            Structure lone = new Structure(7, new int[] {8}, new double[] {1, 2, 3}, org.e3spark.data.Cell.orthorhombic(20, 20, 20));
+            MaceResult r = pot.evaluate(List.of(lone), true, true);
+            assertTrue(Double.isFinite(r.energies()[0]));
+            for (double f : r.forces()) {
+                assertEquals(0.0, f);
+            }
+            for (double s : r.stress()) {
+                assertEquals(0.0, s);
+            }
+        }
+    }
 }

@@ -63,7 +63,8 @@ public record MaceConfig(double rMax, int numBessel, int numPolynomialCutoff, in
         if (!inter.equals(RESIDUAL)) {
             throw r.unsupported("interaction", inter, RESIDUAL);
         }
-        String transform = r.string("distance_transform");
+        // mace's own extract_config_mace_model gives None (JSON null) when there is no transform
+        String transform = root.get("distance_transform").isNull() ? "None" : r.string("distance_transform");
         if (!transform.equals("None") && !transform.equals("Agnesi")) {
             throw r.unsupported("distance_transform", transform, "None or Agnesi");
         }
