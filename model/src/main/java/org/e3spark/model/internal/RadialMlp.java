@@ -63,20 +63,23 @@ public final class RadialMlp {
             double scale = 1.0 / Math.sqrt(fi);
             double[] w = weights[k];
             double[] z = new double[rows * fo];
-            for (int r = 0; r < rows; r++) {
-                int hb = r * fi;
-                int zb = r * fo;
-                for (int i = 0; i < fi; i++) {
-                    double a = h[hb + i] * scale;
-                    if (a == 0) {
-                        continue;
-                    }
-                    int wb = i * fo;
-                    for (int o = 0; o < fo; o++) {
-                        z[zb + o] += a * w[wb + o];
+            double[] hIn = h;
+            RowChunks.forEach(rows, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int hb = r * fi;
+                    int zb = r * fo;
+                    for (int i = 0; i < fi; i++) {
+                        double a = hIn[hb + i] * scale;
+                        if (a == 0) {
+                            continue;
+                        }
+                        int wb = i * fo;
+                        for (int o = 0; o < fo; o++) {
+                            z[zb + o] += a * w[wb + o];
+                        }
                     }
                 }
-            }
+            });
             inputs[k] = h;
             if (k < layers() - 1) {
                 pre[k] = z;
@@ -113,18 +116,21 @@ public final class RadialMlp {
             double scale = 1.0 / Math.sqrt(fi);
             double[] w = weights[k];
             double[] gin = new double[rows * fi];
-            for (int r = 0; r < rows; r++) {
-                int gb = r * fo;
-                int ib = r * fi;
-                for (int i = 0; i < fi; i++) {
-                    int wb = i * fo;
-                    double s = 0;
-                    for (int o = 0; o < fo; o++) {
-                        s += w[wb + o] * g[gb + o];
+            double[] gOutK = g;
+            RowChunks.forEach(rows, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int gb = r * fo;
+                    int ib = r * fi;
+                    for (int i = 0; i < fi; i++) {
+                        int wb = i * fo;
+                        double s = 0;
+                        for (int o = 0; o < fo; o++) {
+                            s += w[wb + o] * gOutK[gb + o];
+                        }
+                        gin[ib + i] = s * scale;
                     }
-                    gin[ib + i] = s * scale;
                 }
-            }
+            });
             g = gin;
         }
         return g;
