@@ -62,6 +62,12 @@ public final class MacePotential implements AutoCloseable {
             throw new IllegalStateException("this MacePotential is closed");
         }
         int count = structures.size();
+        if (count == 0) {
+            int[] none = new int[0];
+            double[] empty = new double[0];
+            return new MaceResult(none, empty, empty, forces ? empty : null, stress ? empty : null, empty,
+                    network.nodeFeatsDim(), empty, network.descriptorColumns().length);
+        }
         int[] atomCounts = new int[count];
         int[] nodeStart = new int[count + 1];
         EdgeList[] graphs = new EdgeList[count];

@@ -296,4 +296,15 @@ class MacePropertiesTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mace_small"})
+    void anEmptyBatchGivesAnEmptyResult(String name) {
+        try (MacePotential pot = potential(name)) {
+            MaceResult r = pot.evaluate(List.of(), true, true);
+            assertEquals(0, r.structureCount());
+            assertEquals(0, r.forces().length);
+            assertEquals(64, r.descriptorDim());
+        }
+    }
 }
