@@ -54,6 +54,8 @@ def check_supported(model):
                      ("apply_cutoff", True), ("use_edge_irreps_first", False), ("lammps_mliap", False)]:
         if hasattr(model, attr) and bool(getattr(model, attr)) != ok:
             fail(f"{attr} = {getattr(model, attr)} is not supported")
+    if getattr(model, "use_reduced_cg", False):
+        fail("use_reduced_cg = True is not supported (e3spark builds the full U bases)")
     if getattr(model, "edge_irreps", None) is not None:
         fail(f"edge_irreps = {model.edge_irreps} is not supported")
     if hasattr(model, "joint_embedding") or hasattr(model, "embedding_readout"):
@@ -217,7 +219,10 @@ def main():
     ap.add_argument("--e3nn-version", help="the e3nn version the module was built with (default: detected)")
     args = ap.parse_args()
 
-    model = torch.load(args.model, map_location="cpu", weights_only=False)
+    try:
+        model = torch.load(args.model, map_location="cpu", weights_only=False)
+    except TypeError:  # torch before 1.13 has no weights_only
+        model = torch.load(args.model, map_location="cpu")
     model.eval()
     check_supported(model)
     version = args.e3nn_version or built_e3nn_version(model)
