@@ -139,4 +139,25 @@ class MaceLoaderTest {
         c.putNull("distance_transform");
         assertTrue(MaceModel.of(c, "cfg", SafeTensors.read(small.stateDict()), "sd").numInteractions() == 2);
     }
+
+    /** docs/scripts/export_mace.py writes exactly the keys the loader reads (the goldens' config keys). */
+    @Test
+    void theExportScriptWritesTheGoldensConfigKeys() throws Exception {
+        Path script = Path.of("").toAbsolutePath();
+        while (script != null && !java.nio.file.Files.exists(script.resolve("docs/scripts/export_mace.py"))) {
+            script = script.getParent();
+        }
+        assertTrue(script != null, "docs/scripts/export_mace.py not found");
+        String text = java.nio.file.Files.readString(script.resolve("docs/scripts/export_mace.py"));
+        String body = text.substring(text.indexOf("def config_of"), text.indexOf("SAFETENSORS_DTYPES ="));
+        java.util.Set<String> written = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\s+\"(\\w+)\": ", java.util.regex.Pattern.MULTILINE)
+                .matcher(body);
+        while (m.find()) {
+            written.add(m.group(1));
+        }
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        golden.json().get("config").fieldNames().forEachRemaining(keys::add);
+        assertTrue(written.equals(keys), "script writes " + written + ", goldens have " + keys);
+    }
 }
