@@ -1,13 +1,23 @@
 package org.e3spark.kernels.internal;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.SymmetricContraction;
 import org.e3spark.kernels.SymmetricContractionProblem;
 import org.e3spark.kernels.internal.cpu.CpuSymmetricContraction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Chooses and builds the backend behind {@link SymmetricContraction#create}. */
+/**
+ * Chooses and builds the backend behind {@link SymmetricContraction#create}. {@link Backend#AUTO} tries
+ * CUDA and falls back to the CPU, logging the reason once.
+ */
 public final class SymmetricContractionFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SymmetricContractionFactory.class);
+    private static final Set<String> REASONS_LOGGED = ConcurrentHashMap.newKeySet();
 
     private SymmetricContractionFactory() {
     }
@@ -18,10 +28,24 @@ public final class SymmetricContractionFactory {
         }
         return switch (backend) {
             case CPU, CPU_REFERENCE -> new CpuSymmetricContraction(problem, dtype, backend);
-            // The CUDA engineer replaces this one line with the CUDA engine's factory call.
-            case CUDA -> throw new BackendUnavailableException("CUDA symmetric contraction is not implemented yet"
-                    + " (issue #14, GPU half); use Backend.CPU for " + problem);
-            case AUTO -> new CpuSymmetricContraction(problem, dtype, Backend.CPU);
+            case CUDA -> createCuda(problem, dtype);
+            case AUTO -> {
+                try {
+                    yield createCuda(problem, dtype);
+                } catch (BackendUnavailableException e) {
+                    if (REASONS_LOGGED.add(e.getMessage())) {
+                        LOG.warn("Backend.AUTO: using the CPU symmetric contraction because CUDA is unavailable: {}",
+                                e.getMessage());
+                    }
+                    yield new CpuSymmetricContraction(problem, dtype, Backend.CPU);
+                }
+            }
         };
+    }
+
+    /** The CUDA engineer replaces this method's one statement with the CUDA engine's factory call. */
+    private static SymmetricContraction createCuda(SymmetricContractionProblem problem, DType dtype) {
+        throw new BackendUnavailableException("CUDA symmetric contraction is not implemented yet (issue #14, GPU half);"
+                + " use Backend.CPU for " + problem);
     }
 }

@@ -23,9 +23,14 @@ import org.e3spark.kernels.internal.math.CouplingBasis.PathTensor;
  * derivatives run in reverse index order. Sorted by degree, then lexicographically.
  *
  * <p>Per output, terms are sorted by (M, monomial, nu, k); a pair is a distinct (M, monomial), and
- * {@link #termPair} says which pair a term adds to. Zero coefficients are dropped.
+ * {@link #termPair} says which pair a term adds to. Coefficients below {@link #ROUND_OFF} are dropped:
+ * U's entries are products of unit-norm CG tensors times sqrt(2l+1) (order 1), so such a sum is the
+ * round-off of an exact cancellation (e.g. the antisymmetric w3j(1, 1, 1) against x⊗x).
  */
 public final class SymmetricPolynomial {
+
+    /** Symmetrised coefficients smaller than this are exact zeros up to round-off. */
+    public static final double ROUND_OFF = 1e-13;
 
     private final int dim;
     private final int[] degree;
@@ -88,7 +93,7 @@ public final class SymmetricPolynomial {
                     }
                 }
             }
-            terms.entrySet().removeIf(en -> en.getValue()[0] == 0.0);
+            terms.entrySet().removeIf(en -> Math.abs(en.getValue()[0]) < ROUND_OFF);
             for (TermKey key : terms.keySet()) {
                 int flat = key.flat();
                 for (int deg = key.nu(); deg >= 1; deg--) { // the monomial and all its prefixes
