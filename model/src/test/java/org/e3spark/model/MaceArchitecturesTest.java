@@ -66,8 +66,7 @@ class MaceArchitecturesTest {
                 c.put("interaction_first", "RealAgnosticResidualInteractionBlock");
                 c.putArray("correlation").add(1).add(4).add(2);
                 c.put("hidden_irreps", "4x0e+4x1o+4x2e");
-                c.put("distance_transform", "Agnesi");
-                c.put("max_ell", 3);
+                c.put("distance_transform", "Agnesi"); // max_ell 2: correlation 4 of 9 coupling dims stays quick
             }
             case "odd-scalars-e3nn-0.6" -> {
                 c.put("hidden_irreps", "4x0e+4x0o+4x1o");
