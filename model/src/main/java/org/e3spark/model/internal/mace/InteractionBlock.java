@@ -43,6 +43,7 @@ final class InteractionBlock implements AutoCloseable {
     private final double[] linearUpWeight;
     private final ConvTensorProduct convProblem;
     private final TensorProductConv conv;
+    private final TensorProductConv convF32; // FLOAT32 forward only; null in float64
     private final RadialMlp radial;
     private final double[][] radialWeights;
     private final EquivariantLinear linear;
@@ -80,8 +81,6 @@ final class InteractionBlock implements AutoCloseable {
                 ? TensorProductConv.create(convProblem.problem(), Backend.CPU, DType.FLOAT32, ConvMode.DETERMINISTIC)
                 : null;
     }
-
-    private final TensorProductConv convF32;
 
     // ---- what the state dict fills (shapes checked by MaceStateDict) ----
 

@@ -1,7 +1,6 @@
 package org.e3spark.model.internal.mace;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -283,13 +282,5 @@ public record MaceConfig(double rMax, int numBessel, int numPolynomialCutoff, in
                 throw new ModelFormatException(where + "config key '" + key + "' is not an irreps string: " + e.getMessage(), e);
             }
         }
-    }
-
-    static List<Integer> boxed(int[] a) {
-        List<Integer> out = new ArrayList<>();
-        for (int v : a) {
-            out.add(v);
-        }
-        return out;
     }
 }

@@ -23,6 +23,7 @@ public final class MaceNetwork implements AutoCloseable {
     private final MaceArchitecture arch;
     private final DType dtype;
     private final EquivariantLinear embedding;
+    // weights and buffers: filled once by MaceStateDict before the network is handed out
     final double[] embeddingWeight;
     RadialEmbeddingBlock radialEmbedding;
     ZblBasis zbl;

@@ -3,7 +3,6 @@ package org.e3spark.model.internal.mace;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -322,9 +321,5 @@ public final class MaceStateDict {
                         + " at entry " + i + " (" + stored[i] + " vs " + built[i] + "); is config key 'e3nn_version' right?");
             }
         }
-    }
-
-    static List<String> names(Map<String, NamedTensor> t) {
-        return List.copyOf(new LinkedHashMap<>(t).keySet());
     }
 }
