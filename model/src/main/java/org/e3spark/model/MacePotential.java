@@ -65,7 +65,7 @@ public final class MacePotential implements AutoCloseable {
         if (count == 0) {
             int[] none = new int[0];
             double[] empty = new double[0];
-            return new MaceResult(none, empty, empty, forces ? empty : null, stress ? empty : null, empty,
+            return new MaceResult(none, empty, empty, empty, forces ? empty : null, stress ? empty : null, empty,
                     network.nodeFeatsDim(), empty, network.descriptorColumns().length);
         }
         int[] atomCounts = new int[count];
@@ -116,12 +116,16 @@ public final class MacePotential implements AutoCloseable {
         MaceNetwork.Result r = network.evaluate(new MaceNetwork.Graph(species, z, sender, receiver, vectors), gradient,
                 false);
         double[] energies = new double[count];
+        double[] interaction = new double[count];
         for (int s = 0; s < count; s++) {
             double sum = 0;
+            double inter = 0;
             for (int i = nodeStart[s]; i < nodeStart[s + 1]; i++) {
                 sum += r.nodeEnergy()[i];
+                inter += r.nodeInteractionEnergy()[i];
             }
             energies[s] = sum;
+            interaction[s] = inter;
         }
         double[] f = null;
         if (forces) {
@@ -168,7 +172,7 @@ public final class MacePotential implements AutoCloseable {
                 desc[i * cols.length + c] = r.nodeFeats()[i * fd + cols[c]];
             }
         }
-        return new MaceResult(atomCounts, energies, r.nodeEnergy(), f, sigma, r.nodeFeats(), fd, desc, cols.length);
+        return new MaceResult(atomCounts, energies, interaction, r.nodeEnergy(), f, sigma, r.nodeFeats(), fd, desc, cols.length);
     }
 
     /** |det(cell)| of a structure with a periodic axis, else 0 (mace's stress is 0 there). */

@@ -13,6 +13,7 @@ public final class MaceResult {
 
     private final int[] atomCounts;
     private final double[] energies;
+    private final double[] interactionEnergies;
     private final double[] nodeEnergies;
     private final double[] forces;
     private final double[] stress;
@@ -21,10 +22,11 @@ public final class MaceResult {
     private final double[] descriptors;
     private final int descriptorDim;
 
-    MaceResult(int[] atomCounts, double[] energies, double[] nodeEnergies, double[] forces, double[] stress,
+    MaceResult(int[] atomCounts, double[] energies, double[] interactionEnergies, double[] nodeEnergies, double[] forces, double[] stress,
                double[] nodeFeatures, int nodeFeatureDim, double[] descriptors, int descriptorDim) {
         this.atomCounts = atomCounts;
         this.energies = energies;
+        this.interactionEnergies = interactionEnergies;
         this.nodeEnergies = nodeEnergies;
         this.forces = forces;
         this.stress = stress;
@@ -45,6 +47,11 @@ public final class MaceResult {
 
     public double[] energies() {
         return energies.clone();
+    }
+
+    /** mace's {@code interaction_energy}: the energy without the E0 sum (scaled pair + readouts + shifts). */
+    public double[] interactionEnergies() {
+        return interactionEnergies.clone();
     }
 
     public double[] nodeEnergies() {

@@ -77,13 +77,15 @@ class MaceGoldenTest {
                 MaceGoldens.relError(r.stress(), c.doubles("stress")),
                 MaceGoldens.relError(r.nodeFeatures(), c.doubles("node_feats")),
                 MaceGoldens.relError(r.descriptors(), c.doubles("descriptors_invariant")),
+                MaceGoldens.relError(r.interactionEnergies(), c.doubles("interaction_energy")),
             };
             String report = String.format("%s float64: energy %.2e, node_energy %.2e, forces %.2e, stress %.2e, "
-                    + "node_feats %.2e, descriptors %.2e", c, err[0], err[1], err[2], err[3], err[4], err[5]);
+                    + "node_feats %.2e, descriptors %.2e, interaction_energy %.2e", c, err[0], err[1], err[2], err[3], err[4],
+                    err[5], err[6]);
             System.out.println(report);
             assertEquals(c.json().get("node_feats_dim").asInt(), r.nodeFeatureDim(), report);
             assertEquals(c.json().get("descriptors_invariant_dim").asInt(), r.descriptorDim(), report);
-            assertTrue(err[0] <= 1e-10 && err[1] <= 1e-10, report);
+            assertTrue(err[0] <= 1e-10 && err[1] <= 1e-10 && err[6] <= 1e-10, report);
             assertTrue(err[2] <= 1e-9 && err[3] <= 1e-9, report);
             assertTrue(err[4] <= 1e-10 && err[5] <= 1e-10, report);
             double[] stress = r.stress();
@@ -107,10 +109,13 @@ class MaceGoldenTest {
             MaceResult r = pot.evaluate(c.structures(), true, true);
             double eErr = MaceGoldens.relError(r.energies(), c.doubles("energy"));
             double fErr = MaceGoldens.relError(r.forces(), c.doubles("forces"));
+            double iErr = MaceGoldens.relError(r.interactionEnergies(), c.doubles("interaction_energy"));
+            double sErr = MaceGoldens.relError(r.stress(), c.doubles("stress"));
             double dErr = MaceGoldens.relError(r.descriptors(), c.doubles("descriptors_invariant"));
-            String report = String.format("%s float32: energy %.2e, forces %.2e, descriptors %.2e", c, eErr, fErr, dErr);
+            String report = String.format("%s float32: energy %.2e, interaction_energy %.2e, forces %.2e, stress %.2e, "
+                    + "descriptors %.2e", c, eErr, iErr, fErr, sErr, dErr);
             System.out.println(report);
-            assertTrue(eErr <= 1e-5 && fErr <= 1e-4 && dErr <= 1e-4, report);
+            assertTrue(eErr <= 1e-5 && iErr <= 1e-5 && fErr <= 1e-4 && sErr <= 1e-4 && dErr <= 1e-4, report);
         }
     }
 
