@@ -19,15 +19,13 @@ import org.e3spark.kernels.TPProblem;
  * also the order of the per-edge weights the radial MLP produces. Normalizations are e3nn's
  * defaults (component, element); {@code shared_weights=False}.
  *
- * <p>e3spark's tensor products use e3nn 0.5+'s wigner_3j. Under the legacy (0.4.4) convention a
- * path through a negated triple flips sign as a whole, which is the same as negating its weights:
- * {@link #weightSigns} gives that factor per weight (all +1 for natural-parity features).
+ * <p>The problem carries the model's CG convention ({@link TPProblem#cgConvention()}): under e3nn
+ * 0.4.4's a path through a negated triple flips sign as a whole, folded into its coefficient so every
+ * engine follows it. Natural-parity features (every published MACE) never meet such a path.
  */
 final class ConvTensorProduct {
 
     private final TPProblem problem;
-    private final double[] weightSigns;
-    private final boolean anyNegated;
     private final List<int[]> triples;
 
     ConvTensorProduct(Irreps nodeIrreps, Irreps shIrreps, Irreps target, CgConvention convention) {
@@ -54,7 +52,7 @@ final class ConvTensorProduct {
             outBlocks.add(new MulIr(p.mul(), p.out()));
         }
         Irreps mid = Irreps.of(outBlocks);
-        TPProblem.Builder b = TPProblem.builder(nodeIrreps, shIrreps, mid);
+        TPProblem.Builder b = TPProblem.builder(nodeIrreps, shIrreps, mid).cgConvention(convention);
         List<int[]> ts = new ArrayList<>();
         for (int k = 0; k < sorted.size(); k++) {
             Path p = sorted.get(k);
@@ -63,19 +61,6 @@ final class ConvTensorProduct {
         }
         this.problem = b.build();
         this.triples = List.copyOf(ts);
-        this.weightSigns = new double[problem.weightNumel()];
-        boolean negated = false;
-        for (int k = 0; k < sorted.size(); k++) {
-            int[] t = ts.get(k);
-            int s = convention.sign(t[0], t[1], t[2]);
-            negated |= s < 0;
-            int off = problem.weightOffset(k);
-            int size = problem.weightShape(k)[0] * problem.weightShape(k)[1];
-            for (int q = 0; q < size; q++) {
-                weightSigns[off + q] = s;
-            }
-        }
-        this.anyNegated = negated;
     }
 
     private static boolean contains(Irreps irreps, Irrep ir) {
@@ -98,18 +83,5 @@ final class ConvTensorProduct {
     /** (l1, l2, l_out) of each instruction, in order. */
     List<int[]> triples() {
         return triples;
-    }
-
-    /** Multiplies per-edge weights (edges x weightNumel) in place by the convention's path signs. */
-    void applySigns(double[] w, int edges) {
-        if (!anyNegated) {
-            return;
-        }
-        int n = weightSigns.length;
-        for (int e = 0; e < edges; e++) {
-            for (int q = 0; q < n; q++) {
-                w[e * n + q] *= weightSigns[q];
-            }
-        }
     }
 }

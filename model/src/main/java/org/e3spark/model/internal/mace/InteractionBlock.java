@@ -128,7 +128,6 @@ final class InteractionBlock implements AutoCloseable {
         double[] up = linearUp.forward(nodeFeats, n, linearUpWeight);
         RadialMlp.Cache[] mlpCache = keep ? new RadialMlp.Cache[1] : null;
         double[] w = radial.forward(edgeFeats, edges, radialWeights, mlpCache);
-        convProblem.applySigns(w, edges);
         double[] msg = convolve(up, sh, w, graph);
         double[] lin = linear.forward(msg, n, linearWeight);
         for (int q = 0; q < lin.length; q++) {
@@ -165,7 +164,6 @@ final class InteractionBlock implements AutoCloseable {
      */
     Grads backward(Cache cache, int[] species, double[] sh, ConvGraph graph, double[] gMessage, double[] gSc) {
         int n = species.length;
-        int edges = graph.numEdges();
         double[] g = ChannelLayout.fromChannelMajor(gMessage, target, n);
         if (!residual) {
             g = skip.backward(g, species, skipWeight);
@@ -176,7 +174,6 @@ final class InteractionBlock implements AutoCloseable {
         double[] gMsg = linear.backward(g, n, linearWeight);
         Gradients tg = conv.backward(cache.up(), sh, cache.tpWeights(), graph, gMsg);
         double[] gw = tg.w();
-        convProblem.applySigns(gw, edges);
         double[] gEdge = radial.backward(cache.mlp(), gw, radialWeights);
         double[] gIn = linearUp.backward(tg.x(), n, linearUpWeight);
         if (residual && gSc != null) {
