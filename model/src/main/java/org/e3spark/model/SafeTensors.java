@@ -81,8 +81,16 @@ public final class SafeTensors {
             List<Integer> shapeList = new ArrayList<>();
             long count = 1;
             for (JsonNode d : t.path("shape")) {
+                // a dimension must be a non-negative int and the count must fit the data: never trust the header's sizes
+                if (!d.isIntegralNumber() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+                    throw new ModelFormatException(source + ": tensor " + name + " has an invalid shape " + t.path("shape"));
+                }
                 shapeList.add(d.asInt());
-                count *= d.asLong();
+                count = count > dataLength ? count : count * d.asLong();
+            }
+            if (count > dataLength) {
+                throw new ModelFormatException(source + ": tensor " + name + " has shape " + t.path("shape") + " ("
+                        + "more values than the file's " + dataLength + " data bytes hold)");
             }
             JsonNode off = t.path("data_offsets");
             long begin = off.path(0).asLong(-1);

@@ -91,28 +91,38 @@ public final class EquivariantLinear {
     private double[] apply(double[] src, int n, double[] weight, boolean transpose) {
         int di = in.dim();
         int dout = out.dim();
+        // rows are independent: chunks of rows run in parallel, each row's sums in the serial order
         double[] dst = new double[n * (transpose ? di : dout)];
-        for (Path p : paths) {
-            int d = p.dim();
-            for (int r = 0; r < n; r++) {
-                int xb = r * di + p.inOffset();
-                int yb = r * dout + p.outOffset();
-                for (int u = 0; u < p.mulIn(); u++) {
-                    int wb = p.weightOffset() + u * p.mulOut();
-                    for (int v = 0; v < p.mulOut(); v++) {
-                        double c = p.coef() * weight[wb + v];
-                        if (c == 0) {
-                            continue;
-                        }
-                        int from = transpose ? yb + v * d : xb + u * d;
-                        int to = transpose ? xb + u * d : yb + v * d;
-                        for (int m = 0; m < d; m++) {
-                            dst[to + m] += c * src[from + m];
-                        }
+        RowChunks.forEach(n, (from, to) -> {
+            for (Path p : paths) {
+                apply(p, src, dst, weight, transpose, from, to);
+            }
+        });
+        return dst;
+    }
+
+    /** One path over rows [first, last): the innermost loops of {@link #apply(double[], int, double[], boolean)}. */
+    private void apply(Path p, double[] src, double[] dst, double[] weight, boolean transpose, int first, int last) {
+        int di = in.dim();
+        int dout = out.dim();
+        int d = p.dim();
+        for (int r = first; r < last; r++) {
+            int xb = r * di + p.inOffset();
+            int yb = r * dout + p.outOffset();
+            for (int u = 0; u < p.mulIn(); u++) {
+                int wb = p.weightOffset() + u * p.mulOut();
+                for (int v = 0; v < p.mulOut(); v++) {
+                    double c = p.coef() * weight[wb + v];
+                    if (c == 0) {
+                        continue;
+                    }
+                    int from = transpose ? yb + v * d : xb + u * d;
+                    int to = transpose ? xb + u * d : yb + v * d;
+                    for (int m = 0; m < d; m++) {
+                        dst[to + m] += c * src[from + m];
                     }
                 }
             }
         }
-        return dst;
     }
 }

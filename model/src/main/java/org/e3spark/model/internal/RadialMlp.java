@@ -9,16 +9,26 @@ package org.e3spark.model.internal;
 public final class RadialMlp {
 
     private final int[] sizes;
+    private final double activationNorm;
 
     /** What backward needs: every layer's input (pre-activation for hidden layers). */
     public record Cache(int rows, double[][] inputs, double[][] preActivations) {
     }
 
     public RadialMlp(int[] sizes) {
+        this(sizes, Activations.SILU_NORM);
+    }
+
+    /**
+     * An MLP whose SiLU is scaled by {@code activationNorm} (MACE models need e3nn's own sampled
+     * normalize2mom constant, not the integrated one).
+     */
+    public RadialMlp(int[] sizes, double activationNorm) {
         if (sizes.length < 2) {
             throw new IllegalArgumentException("an MLP needs at least an input and an output size");
         }
         this.sizes = sizes.clone();
+        this.activationNorm = activationNorm;
     }
 
     public int layers() {
@@ -53,26 +63,29 @@ public final class RadialMlp {
             double scale = 1.0 / Math.sqrt(fi);
             double[] w = weights[k];
             double[] z = new double[rows * fo];
-            for (int r = 0; r < rows; r++) {
-                int hb = r * fi;
-                int zb = r * fo;
-                for (int i = 0; i < fi; i++) {
-                    double a = h[hb + i] * scale;
-                    if (a == 0) {
-                        continue;
-                    }
-                    int wb = i * fo;
-                    for (int o = 0; o < fo; o++) {
-                        z[zb + o] += a * w[wb + o];
+            double[] hIn = h;
+            RowChunks.forEach(rows, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int hb = r * fi;
+                    int zb = r * fo;
+                    for (int i = 0; i < fi; i++) {
+                        double a = hIn[hb + i] * scale;
+                        if (a == 0) {
+                            continue;
+                        }
+                        int wb = i * fo;
+                        for (int o = 0; o < fo; o++) {
+                            z[zb + o] += a * w[wb + o];
+                        }
                     }
                 }
-            }
+            });
             inputs[k] = h;
             if (k < layers() - 1) {
                 pre[k] = z;
                 double[] act = new double[z.length];
                 for (int q = 0; q < z.length; q++) {
-                    act[q] = Activations.SILU_NORM * Activations.silu(z[q]);
+                    act[q] = activationNorm * Activations.silu(z[q]);
                 }
                 h = act;
             } else {
@@ -96,25 +109,28 @@ public final class RadialMlp {
                 double[] z = cache.preActivations()[k];
                 double[] gz = new double[g.length];
                 for (int q = 0; q < g.length; q++) {
-                    gz[q] = g[q] * Activations.SILU_NORM * Activations.siluDerivative(z[q]);
+                    gz[q] = g[q] * activationNorm * Activations.siluDerivative(z[q]);
                 }
                 g = gz;
             }
             double scale = 1.0 / Math.sqrt(fi);
             double[] w = weights[k];
             double[] gin = new double[rows * fi];
-            for (int r = 0; r < rows; r++) {
-                int gb = r * fo;
-                int ib = r * fi;
-                for (int i = 0; i < fi; i++) {
-                    int wb = i * fo;
-                    double s = 0;
-                    for (int o = 0; o < fo; o++) {
-                        s += w[wb + o] * g[gb + o];
+            double[] gOutK = g;
+            RowChunks.forEach(rows, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int gb = r * fo;
+                    int ib = r * fi;
+                    for (int i = 0; i < fi; i++) {
+                        int wb = i * fo;
+                        double s = 0;
+                        for (int o = 0; o < fo; o++) {
+                            s += w[wb + o] * gOutK[gb + o];
+                        }
+                        gin[ib + i] = s * scale;
                     }
-                    gin[ib + i] = s * scale;
                 }
-            }
+            });
             g = gin;
         }
         return g;
