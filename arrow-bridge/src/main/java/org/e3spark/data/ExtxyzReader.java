@@ -190,7 +190,7 @@ public final class ExtxyzReader implements Iterator<Structure>, AutoCloseable {
             }
             return new Structure(id, columns.numbers(), columns.positions(), header.cell, header.info, columns.arrays());
         } catch (InvalidStructureException e) {
-            skipLog.handle(policy, new InvalidStructureException(source + ": frame " + frameIndex + " (line "
+            skipLog.handle(policy, id, new InvalidStructureException(source + ": frame " + frameIndex + " (line "
                     + (commentLine - 1) + "): " + e.getMessage(), e));
             return null;
         }
