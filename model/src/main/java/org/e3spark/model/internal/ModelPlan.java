@@ -28,14 +28,25 @@ public final class ModelPlan {
     public record WeightSpec(String name, List<Integer> shape, String doc) {
         public WeightSpec {
             shape = List.copyOf(shape);
+            long n = 1;
+            for (int d : shape) {
+                if (d < 0) {
+                    throw new IllegalArgumentException(name + " has a negative dimension: " + shape);
+                }
+                n = d == 0 ? 0 : n > MAX_WEIGHTS / d ? MAX_WEIGHTS + 1 : n * d;
+            }
+            if (n > MAX_WEIGHTS) {
+                throw new IllegalArgumentException(name + " " + shape + " needs more than " + MAX_WEIGHTS
+                        + " weights (the most one weight tensor may hold)");
+            }
         }
 
         public int size() {
-            int n = 1;
+            long n = 1;
             for (int d : shape) {
-                n *= d;
+                n *= d; // exact: the constructor bounds the product by MAX_WEIGHTS
             }
-            return n;
+            return (int) n;
         }
     }
 
@@ -50,6 +61,13 @@ public final class ModelPlan {
             return "layers." + index + ".";
         }
     }
+
+    /**
+     * The most values one weight tensor, and all of a model's together, may hold (2^27: 1 GiB as
+     * float64). Checked with exact arithmetic before any weight is allocated: a config asking for
+     * 1000000x0e channels must be refused, not wrap an int into a negative array size.
+     */
+    public static final long MAX_WEIGHTS = 1L << 27;
 
     private final FeaturizerConfig config;
     private final EquivariantLinear embedding;
@@ -99,6 +117,14 @@ public final class ModelPlan {
                     "o3.Linear(" + lp.conv().out() + " -> " + lp.gate().in() + ")"));
         }
         ws.add(new WeightSpec("readout.weight", List.of(readout.weightNumel()), "o3.Linear(" + h + " -> 1x0e)"));
+        long total = 0;
+        for (WeightSpec w : ws) {
+            total += w.size();
+        }
+        if (total > MAX_WEIGHTS) {
+            throw new IllegalArgumentException(config.name() + ": the model needs " + total + " weights, more than the "
+                    + MAX_WEIGHTS + " a model may hold; use fewer channels");
+        }
         this.weights = List.copyOf(ws);
     }
 
