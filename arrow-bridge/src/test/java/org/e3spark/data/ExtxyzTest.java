@@ -258,4 +258,22 @@ class ExtxyzTest {
         assertEquals(99.0, s.positions()[3 * 99]);
         assertEquals(-99.0, ((Property.Reals) s.arrays().get("q")).values()[2 * 99 + 1]);
     }
+
+    @Test
+    void aStructureIdThatIsNotAnIntegerIsRefusedNotReplaced() {
+        String text = "1\nstructure_id=abc Properties=species:S:1:pos:R:3\nH 0 0 0\n"
+                + "1\nstructure_id=1 Properties=species:S:1:pos:R:3\nH 0 0 0\n";
+        InvalidStructureException e = assertThrows(InvalidStructureException.class, () -> read(text, ErrorPolicy.FAIL));
+        assertTrue(e.getMessage().contains("frame 0") && e.getMessage().contains("structure_id=\"abc\" is not an integer"),
+                e.getMessage());
+        try (ExtxyzReader r = new ExtxyzReader(new StringReader(text), "ids.extxyz", ErrorPolicy.SKIP, 0)) {
+            List<Structure> kept = new ArrayList<>();
+            r.forEachRemaining(kept::add);
+            assertEquals(List.of(1L), kept.stream().map(Structure::id).toList());
+            // reported without an id: firstId + frame (here 0) could be another frame's id
+            assertEquals(null, r.skipLog().entries().getFirst().structureId());
+        } catch (IOException x) {
+            throw new AssertionError(x);
+        }
+    }
 }

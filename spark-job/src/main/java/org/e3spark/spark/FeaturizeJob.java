@@ -108,7 +108,16 @@ public final class FeaturizeJob {
             if (!List.of("parquet", "json").contains(outputFormat)) {
                 throw new IllegalArgumentException("--output-format must be parquet or json, got '" + outputFormat + "'");
             }
-            int partitions = Integer.parseInt(v.getOrDefault("partitions", "0"));
+            int partitions;
+            try {
+                partitions = Integer.parseInt(v.getOrDefault("partitions", "0"));
+            } catch (NumberFormatException e) {
+                partitions = -1;
+            }
+            if (partitions < 0) { // a negative count was silently taken as "the default"
+                throw new IllegalArgumentException("--partitions must be an integer >= 1 (0: Spark's parallelism), got '"
+                        + v.get("partitions") + "'");
+            }
             return new Args(input, format, output, outputFormat, v.getOrDefault("errors", output + "-errors"),
                     v.getOrDefault("model", ""), v.getOrDefault("weights", ""), partitions, conf);
         }
