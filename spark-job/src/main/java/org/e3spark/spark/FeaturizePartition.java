@@ -309,7 +309,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             }
             String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
             ready.add(outputRow(row, null, null, null, null,
-                    reason.contains("structure " + id) ? reason : "structure " + id + ": " + reason));
+                    id == null || reason.contains("structure " + id) ? reason : "structure " + id + ": " + reason));
         }
 
         /** The row's id, or null where even the id cannot be read. */

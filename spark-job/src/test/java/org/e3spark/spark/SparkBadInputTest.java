@@ -211,6 +211,7 @@ class SparkBadInputTest {
                 new double[] {1e-12, 0, 0, 0, 5, 0, 0, 0, 5}, null)); // AIOOBE in RadiusGraph, the job aborted
         in.add(RowFactory.create(6L, new long[] {8, 1}, new double[] {1.2e10, 0, 0, 1.2e10 + 0.96, 0, 0}, box(5), null));
         in.add(RowFactory.create(7L, new long[] {8, 1}, water, box(5), null));
+        in.add(RowFactory.create(null, new long[] {8, 1}, water, null, null));
         EquivariantFeaturizer t = new EquivariantFeaturizer().setModel(model).setOnError("skip");
         EquivariantFeaturizer.Result r = t.transformWithErrors(rows(in));
         r.combined().persist();
@@ -219,7 +220,8 @@ class SparkBadInputTest {
         Map<Long, String> errors = errorsById(r.errors().collectAsList());
         r.combined().unpersist();
         assertEquals(List.of(1L, 6L, 7L), features.keySet().stream().sorted().toList());
-        assertEquals(4, errors.size(), errors.toString());
+        assertEquals(5, errors.size(), errors.toString());
+        assertEquals("structure_id is null", errors.get(null), "no made-up id for a row without one");
         assertTrue(errors.get(2L).contains("structure 2: atomic number 1 is 4294967297, out of range"), errors.get(2L));
         assertTrue(errors.get(3L).contains("structure 3: pbc flag 1 is null"), errors.get(3L));
         assertTrue(errors.get(4L).contains("structure 4: pbc [true, true, true] without a cell"), errors.get(4L));
