@@ -167,4 +167,15 @@ class BadModelInputTest {
         Map<String, NamedTensor> w = SafeTensors.read(SafeTensors.write(List.copyOf(m.weights().values()), true, null), "rt");
         assertEquals(m.weights().size(), w.size());
     }
+
+    @Test
+    void aBatchWhoseArraysWouldOverflowAnIntIsRefusedNamingTheSettings() {
+        ModelPlan plan = FeaturizerModel.seeded(FeaturizerConfig.bundled("featurizer-small")).plan();
+        plan.checkBatch(4096, 262144); // the defaults pass
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> plan.checkBatch(4096, Integer.MAX_VALUE / 2));
+        assertTrue(e.getMessage().contains("more than a Java array holds") && e.getMessage().contains("maxEdges"),
+                e.getMessage());
+        assertTrue(plan.widestEdgeRow() > plan.config().shIrreps().dim(), "the conv weights are the widest edge row");
+    }
 }

@@ -128,6 +128,42 @@ public final class ModelPlan {
         this.weights = List.copyOf(ws);
     }
 
+    /** The most values one row of any node-level stage holds (the widest irreps of the model). */
+    public int widestNodeRow() {
+        int w = embedding.out().dim();
+        for (LayerPlan lp : layers) {
+            w = Math.max(w, Math.max(Math.max(lp.in().dim(), lp.conv().out().dim()), Math.max(lp.gate().in().dim(),
+                    lp.out().dim())));
+        }
+        return w;
+    }
+
+    /** The most values one edge holds at any stage (conv weights from the radial MLP, its hidden sizes, sh). */
+    public int widestEdgeRow() {
+        int w = config.shIrreps().dim();
+        for (LayerPlan lp : layers) {
+            for (int j = 0; j < lp.radial().layers(); j++) {
+                w = Math.max(w, lp.radial().fanOut(j));
+            }
+            w = Math.max(w, lp.conv().weightNumel());
+        }
+        return w;
+    }
+
+    /**
+     * Refuses a batch whose node or edge arrays would not fit a Java array (an int product that
+     * wraps would allocate a wrong size); the message names the stage and the setting to lower.
+     */
+    public void checkBatch(int nodes, int edges) {
+        long perNode = (long) nodes * widestNodeRow();
+        long perEdge = (long) edges * widestEdgeRow();
+        if (perNode > Integer.MAX_VALUE - 8 || perEdge > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(config.name() + ": a batch of " + nodes + " atoms and " + edges
+                    + " edges needs " + Math.max(perNode, perEdge) + " values in one array, more than a Java array holds;"
+                    + " lower spark.e3spark.batch.maxNodes / maxEdges or use fewer channels");
+        }
+    }
+
     public FeaturizerConfig config() {
         return config;
     }
