@@ -86,7 +86,11 @@ final class Lists {
                 throw new InvalidStructureException(name + " has a null element at " + k);
             }
             long value = c.getValueAsLong(start + k);
-            out[k] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
+            if (value != (int) value) {
+                // a clamped value would be judged as another number than the one in the file
+                throw new InvalidStructureException(name + "[" + k + "] = " + value + " is out of the int range");
+            }
+            out[k] = (int) value;
         }
         return out;
     }
@@ -115,6 +119,18 @@ final class Lists {
                 throw new InvalidStructureException(name + " has a null element at " + k);
             }
             out[k] = c.get(start + k) != 0;
+        }
+        return out;
+    }
+
+    /** A boolean list's values with nulls kept (the cell rule in {@link org.e3spark.data.Cell#fromColumns} judges them). */
+    static Boolean[] readFlags(FieldVector v, int row) {
+        BaseListVector l = (BaseListVector) v;
+        BitVector c = (BitVector) child(l);
+        int start = l.getElementStartIndex(row);
+        Boolean[] out = new Boolean[l.getElementEndIndex(row) - start];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = c.isNull(start + k) ? null : c.get(start + k) != 0;
         }
         return out;
     }

@@ -43,10 +43,10 @@ public final class StructureIpcReader implements Iterator<Structure>, AutoClosea
                 if (reader.loadNextBatch()) {
                     batches++;
                     try {
-                        batch = StructureTables.read(reader.getVectorSchemaRoot(), policy, skipLog);
+                        batch = StructureTables.read(reader.getVectorSchemaRoot(), policy, skipLog,
+                                source + ", record batch " + (batches - 1));
                     } catch (InvalidStructureException e) {
-                        throw new InvalidStructureException(source + ", record batch " + (batches - 1) + ": "
-                                + e.getMessage(), e);
+                        throw e; // names the file, batch and row already
                     } catch (IllegalArgumentException e) {
                         throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
                     }

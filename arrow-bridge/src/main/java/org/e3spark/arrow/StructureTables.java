@@ -115,6 +115,15 @@ public final class StructureTables {
      * IllegalArgumentException.
      */
     public static List<Structure> read(VectorSchemaRoot root, ErrorPolicy policy, SkipLog skipped) {
+        return read(root, policy, skipped, null);
+    }
+
+    /**
+     * As above; {@code whereOrNull} (file and record batch) prefixes each skipped row's reason, so
+     * that rows of different batches with the same row index stay distinguishable.
+     */
+    public static List<Structure> read(VectorSchemaRoot root, ErrorPolicy policy, SkipLog skipped, String whereOrNull) {
+        String where = whereOrNull == null ? "" : whereOrNull + ", ";
         FieldVector ids = required(root, StructureSchema.STRUCTURE_ID);
         FieldVector numbers = required(root, StructureSchema.NUMBERS);
         FieldVector positions = required(root, StructureSchema.POSITIONS);
@@ -132,26 +141,20 @@ public final class StructureTables {
         }
         List<Structure> out = new ArrayList<>(root.getRowCount());
         for (int row = 0; row < root.getRowCount(); row++) {
-            long id = row;
+            // null until the row's own id is read: a row without one is reported by its row index only,
+            // never under a number that may be another row's id
+            Long id = null;
             try {
                 if (ids.isNull(row)) {
-                    throw new InvalidStructureException("row " + row + ": structure_id is null");
+                    throw new InvalidStructureException("structure_id is null");
                 }
                 id = ((BaseIntVector) ids).getValueAsLong(row);
                 int[] z = Lists.readInts(numbers, row, StructureSchema.NUMBERS);
                 double[] x = Lists.readDoubles(positions, row, StructureSchema.POSITIONS);
-                Cell cell = null;
-                if (cells != null && !cells.isNull(row)) {
-                    double[] rows = Lists.readDoubles(cells, row, StructureSchema.CELL);
-                    boolean[] pbc = pbcs == null || pbcs.isNull(row) ? new boolean[] {true, true, true}
-                            : Lists.readBools(pbcs, row, StructureSchema.PBC);
-                    cell = new Cell(rows, pbc);
-                } else if (pbcs != null && !pbcs.isNull(row)) {
-                    boolean[] pbc = Lists.readBools(pbcs, row, StructureSchema.PBC);
-                    if (pbc.length != 3 || pbc[0] || pbc[1] || pbc[2]) {
-                        throw new InvalidStructureException("pbc " + java.util.Arrays.toString(pbc) + " without a cell");
-                    }
-                }
+                double[] rows = cells != null && !cells.isNull(row)
+                        ? Lists.readDoubles(cells, row, StructureSchema.CELL) : null;
+                Boolean[] pbc = pbcs != null && !pbcs.isNull(row) ? Lists.readFlags(pbcs, row) : null;
+                Cell cell = Cell.fromColumns(rows, pbc);
                 Map<String, Property> info = new LinkedHashMap<>();
                 Map<String, Property> arrays = new LinkedHashMap<>();
                 for (FieldVector v : passThrough) {
@@ -163,8 +166,9 @@ public final class StructureTables {
                 }
                 out.add(new Structure(id, z, x, cell, info, arrays));
             } catch (InvalidStructureException e) {
-                String msg = e.getMessage().startsWith("structure ") ? e.getMessage() : "structure " + id + ": " + e.getMessage();
-                skipped.handle(policy, new InvalidStructureException("table row " + row + ": " + msg, e));
+                String msg = e.getMessage().startsWith("structure ") || id == null ? e.getMessage()
+                        : "structure " + id + ": " + e.getMessage();
+                skipped.handle(policy, id, new InvalidStructureException(where + "table row " + row + ": " + msg, e));
             }
         }
         return out;

@@ -38,6 +38,38 @@ public final class Cell {
         this.basis = complete(this.rows, this.pbc);
     }
 
+    /**
+     * The cell of a row of a table (Arrow, Parquet: one rule for every reader), or null for a
+     * non-periodic structure. A row with cell values and no pbc is periodic on all axes (as ASE); a
+     * pbc without a cell must be all false; a null pbc flag is an error, never read as false (a
+     * periodic axis silently dropped changes every feature).
+     *
+     * @param rowsOrNull the cell column's values (null when the column or the value is null)
+     * @param pbcOrNull the pbc column's flags, elements possibly null (null when the column or the value is null)
+     */
+    public static Cell fromColumns(double[] rowsOrNull, Boolean[] pbcOrNull) {
+        boolean[] pbc = null;
+        if (pbcOrNull != null) {
+            if (pbcOrNull.length != 3) {
+                throw new InvalidStructureException("pbc must have 3 flags, got " + pbcOrNull.length);
+            }
+            pbc = new boolean[3];
+            for (int k = 0; k < 3; k++) {
+                if (pbcOrNull[k] == null) {
+                    throw new InvalidStructureException("pbc flag " + k + " is null (" + Arrays.toString(pbcOrNull) + ")");
+                }
+                pbc[k] = pbcOrNull[k];
+            }
+        }
+        if (rowsOrNull == null) {
+            if (pbc != null && (pbc[0] || pbc[1] || pbc[2])) {
+                throw new InvalidStructureException("pbc " + Arrays.toString(pbc) + " without a cell");
+            }
+            return null;
+        }
+        return new Cell(rowsOrNull, pbc != null ? pbc : new boolean[] {true, true, true});
+    }
+
     /** A fully periodic cell. */
     public static Cell periodic(double[] rows) {
         return new Cell(rows, new boolean[] {true, true, true});

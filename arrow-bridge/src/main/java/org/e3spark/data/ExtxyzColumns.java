@@ -17,12 +17,21 @@ final class ExtxyzColumns {
     private record Column(String name, char type, int width, int offset) {
     }
 
+    /** Most values one atom line may declare (the sum of Properties' column counts). */
+    static final int MAX_VALUES_PER_ATOM = 4096;
+    /** Most values of one column of one frame: the largest Java array. */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     private final List<Column> columns;
     private final int width;
     private final Column species;
     private final Column pos;
-    private final int[] numbers;
-    private final double[] positions;
+    private final int atoms;
+    // Arrays grow as atom lines arrive, never sized from the count line alone: a 45-byte file that
+    // claims 3e8 atoms must not make us allocate gigabytes before its first atom line fails to appear.
+    private int capacity;
+    private int[] numbers = new int[0];
+    private double[] positions = new double[0];
     private final Map<String, Object> extra = new LinkedHashMap<>();
 
     private ExtxyzColumns(List<Column> columns, int width, int atoms, Column species, Column pos) {
@@ -30,19 +39,65 @@ final class ExtxyzColumns {
         this.width = width;
         this.species = species;
         this.pos = pos;
-        this.numbers = new int[atoms];
-        this.positions = new double[3 * atoms];
+        this.atoms = atoms;
         for (Column c : columns) {
             if (c != species && c != pos) {
-                int n = atoms * c.width;
                 extra.put(c.name, switch (c.type) {
-                    case 'R' -> new double[n];
-                    case 'I' -> new long[n];
-                    case 'L' -> new boolean[n];
-                    default -> new String[n];
+                    case 'R' -> new double[0];
+                    case 'I' -> new long[0];
+                    case 'L' -> new boolean[0];
+                    default -> new String[0];
                 });
             }
         }
+    }
+
+    /** Room for atom {@code atom}: doubling, so memory stays within twice what the lines read hold. */
+    private void ensure(int atom) {
+        if (atom < capacity) {
+            return;
+        }
+        int cap = (int) Math.min(atoms, Math.max(16L, 2L * capacity));
+        numbers = Arrays.copyOf(numbers, cap);
+        positions = Arrays.copyOf(positions, 3 * cap);
+        for (Column c : columns) {
+            if (c != species && c != pos) {
+                int n = cap * c.width;
+                extra.put(c.name, switch (extra.get(c.name)) {
+                    case double[] d -> Arrays.copyOf(d, n);
+                    case long[] l -> Arrays.copyOf(l, n);
+                    case boolean[] b -> Arrays.copyOf(b, n);
+                    case String[] a -> Arrays.copyOf(a, n);
+                    default -> throw new IllegalStateException(c.name);
+                });
+            }
+        }
+        capacity = cap;
+    }
+
+    /** The arrays cut to the atoms read (all of them once the frame is complete). */
+    private void trim() {
+        if (capacity != atoms) {
+            ensureExactly();
+        }
+    }
+
+    private void ensureExactly() {
+        numbers = Arrays.copyOf(numbers, atoms);
+        positions = Arrays.copyOf(positions, 3 * atoms);
+        for (Column c : columns) {
+            if (c != species && c != pos) {
+                int n = atoms * c.width;
+                extra.put(c.name, switch (extra.get(c.name)) {
+                    case double[] d -> Arrays.copyOf(d, n);
+                    case long[] l -> Arrays.copyOf(l, n);
+                    case boolean[] b -> Arrays.copyOf(b, n);
+                    case String[] a -> Arrays.copyOf(a, n);
+                    default -> throw new IllegalStateException(c.name);
+                });
+            }
+        }
+        capacity = atoms;
     }
 
     /** Parses a Properties value; throws IllegalArgumentException naming what is wrong. */
@@ -70,6 +125,10 @@ final class ExtxyzColumns {
             if (w < 1) {
                 throw new IllegalArgumentException("column '" + name + "' has a bad column count '" + t[k + 2] + "'");
             }
+            if (w > MAX_VALUES_PER_ATOM - offset) { // also keeps offset + w from overflowing
+                throw new IllegalArgumentException("columns declare more than " + MAX_VALUES_PER_ATOM
+                        + " values per atom (column '" + name + "' has " + t[k + 2] + ")");
+            }
             Column c = new Column(name, t[k + 1].charAt(0), w, offset);
             offset += w;
             for (Column other : cols) {
@@ -95,6 +154,14 @@ final class ExtxyzColumns {
         if (pos == null) {
             throw new IllegalArgumentException("no pos:R:3 column in '" + spec + "'");
         }
+        for (Column c : cols) {
+            // exact arithmetic: 715827883 atoms x 3 overflows an int into a negative array size
+            long values = (long) atoms * (c == pos ? 3 : c.width);
+            if (values > MAX_ARRAY) {
+                throw new IllegalArgumentException("a frame of " + atoms + " atoms needs " + values
+                        + " values in column " + c.name + ", more than the " + MAX_ARRAY + " one frame may hold");
+            }
+        }
         return new ExtxyzColumns(cols, offset, atoms, species, pos);
     }
 
@@ -112,6 +179,7 @@ final class ExtxyzColumns {
 
     /** Stores atom {@code atom}'s values; throws IllegalArgumentException on a bad value. */
     void read(int atom, Tokenizer t) {
+        ensure(atom);
         for (Column c : columns) {
             for (int j = 0; j < c.width; j++) {
                 String s = t.get(c.offset + j);
@@ -163,15 +231,18 @@ final class ExtxyzColumns {
     }
 
     int[] numbers() {
+        trim();
         return numbers;
     }
 
     double[] positions() {
+        trim();
         return positions;
     }
 
     /** The extra columns as per-atom properties, in Properties order. */
     Map<String, Property> arrays() {
+        trim();
         Map<String, Property> out = new LinkedHashMap<>();
         extra.forEach((name, a) -> out.put(name, switch (a) {
             case double[] d -> new Property.Reals(d);

@@ -186,18 +186,20 @@ public final class ExtxyzReader implements Iterator<Structure>, AutoCloseable {
                 throw new InvalidStructureException("structure " + id + ": frame has no atoms");
             }
             if (header.cellError != null) {
-                throw new InvalidStructureException("structure " + id + ": " + header.cellError.getMessage());
+                throw new InvalidStructureException((header.idError ? "" : "structure " + id + ": ")
+                        + header.cellError.getMessage());
             }
             return new Structure(id, columns.numbers(), columns.positions(), header.cell, header.info, columns.arrays());
         } catch (InvalidStructureException e) {
-            skipLog.handle(policy, new InvalidStructureException(source + ": frame " + frameIndex + " (line "
+            skipLog.handle(policy, header.idError ? null : id, new InvalidStructureException(source + ": frame " + frameIndex + " (line "
                     + (commentLine - 1) + "): " + e.getMessage(), e));
             return null;
         }
     }
 
     /** The comment line's meaning; a well-formed but unusable cell is kept as an error for the policy. */
-    private record FrameHeader(Cell cell, InvalidStructureException cellError, Long id, Map<String, Property> info) {
+    private record FrameHeader(Cell cell, InvalidStructureException cellError, Long id, Map<String, Property> info,
+                               boolean idError) {
     }
 
     private FrameHeader header(Map<String, String> raw, String comment) {
@@ -208,6 +210,7 @@ public final class ExtxyzReader implements Iterator<Structure>, AutoCloseable {
         double[] lattice = null;
         boolean[] pbc = null;
         Long id = null;
+        InvalidStructureException badId = null;
         for (Map.Entry<String, String> e : raw.entrySet()) {
             String key = e.getKey();
             String value = e.getValue();
@@ -242,25 +245,34 @@ public final class ExtxyzReader implements Iterator<Structure>, AutoCloseable {
                 }
                 default -> {
                     Property p = ExtxyzComment.typed(value);
-                    if (key.equals("structure_id") && p instanceof Property.Int i) {
-                        id = i.value();
+                    if (key.equals("structure_id")) {
+                        // an id that is not an integer was kept as a text property while the frame took
+                        // firstId + frame as its id: the frame's own id must be used or the frame refused
+                        if (!(p instanceof Property.Int i)) {
+                            badId = new InvalidStructureException("structure_id=\"" + value + "\" is not an integer");
+                        } else {
+                            id = i.value();
+                        }
                     } else {
                         info.put(key, p);
                     }
                 }
             }
         }
+        if (badId != null) {
+            return new FrameHeader(null, badId, null, info, true);
+        }
         Cell cell = null;
         if (lattice != null) {
             try {
                 cell = new Cell(lattice, pbc != null ? pbc : new boolean[] {true, true, true});
             } catch (InvalidStructureException e) {
-                return new FrameHeader(null, e, id, info);
+                return new FrameHeader(null, e, id, info, false);
             }
         } else if (pbc != null && (pbc[0] || pbc[1] || pbc[2])) {
             throw error("pbc=\"" + raw.get("pbc") + "\" without a Lattice");
         }
-        return new FrameHeader(cell, null, id, info);
+        return new FrameHeader(cell, null, id, info, false);
     }
 
     private static String abbreviate(String s) {

@@ -23,6 +23,8 @@ public record RadiusGraph(double cutoff) {
     public static final int MAX_SHIFT = 511;
     private static final int SHIFT_BITS = 10;
     private static final int SHIFT_BIAS = 512;
+    /** Farthest an atom may lie from the cell, in cell vectors (2^40: rounding then stays below 1e-4 of a cell). */
+    static final double MAX_WRAP = 0x1p40;
 
     public RadiusGraph {
         if (!(cutoff > 0) || !Double.isFinite(cutoff)) {
@@ -39,7 +41,7 @@ public record RadiusGraph(double cutoff) {
 
         // 1. Wrap along periodic axes: x = w + wrap·basis with fractional w in [0, 1).
         double[] w = x.clone();
-        int[] wrap = new int[3 * n];
+        long[] wrap = new long[3 * n]; // cell vectors an atom lies from the cell: beyond int range for far atoms
         int[] range = new int[3];
         double[] margin = new double[3];
         double[] inv = null;
@@ -49,18 +51,27 @@ public record RadiusGraph(double cutoff) {
                 if (pbc[k]) {
                     double h = 1.0 / Math.sqrt(inv[k] * inv[k] + inv[3 + k] * inv[3 + k] + inv[6 + k] * inv[6 + k]);
                     margin[k] = cutoff / h * (1 + 1e-9) + 1e-9;
-                    range[k] = (int) Math.floor(margin[k]) + 1; // f in [0,1) and f + S in [-margin, 1 + margin]
-                    if (range[k] > MAX_SHIFT) {
+                    // compared as a double: an int cast of a huge margin (a 1e-12 Å cell vector) saturates,
+                    // and + 1 then overflows past the guard
+                    double images = Math.floor(margin[k]) + 1; // f in [0,1) and f + S in [-margin, 1 + margin]
+                    if (!(images <= MAX_SHIFT)) {
                         throw new IllegalArgumentException("structure " + s.id() + ": cutoff " + cutoff
                                 + " Å spans more than " + MAX_SHIFT + " images of a cell " + h + " Å high");
                     }
+                    range[k] = (int) images;
                 }
             }
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k < 3; k++) {
                     if (pbc[k]) {
                         double f = x[3 * i] * inv[k] + x[3 * i + 1] * inv[3 + k] + x[3 * i + 2] * inv[6 + k];
-                        int m = (int) Math.floor(f);
+                        if (!(Math.abs(f) < MAX_WRAP)) {
+                            // beyond this the position's rounding error is a sizeable part of a cell
+                            throw new IllegalArgumentException("structure " + s.id() + ": atom " + i + " lies "
+                                    + (float) f + " cell vectors along " + "abc".charAt(k)
+                                    + " from the cell, too far for its position to be precise within the cell");
+                        }
+                        long m = (long) Math.floor(f); // exact: |f| < 2^40
                         wrap[3 * i + k] = m;
                         for (int c = 0; c < 3; c++) {
                             w[3 * i + c] -= m * basis[3 * k + c];
@@ -112,16 +123,19 @@ public record RadiusGraph(double cutoff) {
             for (int q = 0; q < count; q++) {
                 int p = found[q];
                 int j = points.atom[p];
-                int sa = points.shift[3 * p] + wrap[3 * i] - wrap[3 * j];
-                int sb = points.shift[3 * p + 1] + wrap[3 * i + 1] - wrap[3 * j + 1];
-                int sc = points.shift[3 * p + 2] + wrap[3 * i + 2] - wrap[3 * j + 2];
-                if (j == i && sa == 0 && sb == 0 && sc == 0) {
+                long la = points.shift[3 * p] + wrap[3 * i] - wrap[3 * j];
+                long lb = points.shift[3 * p + 1] + wrap[3 * i + 1] - wrap[3 * j + 1];
+                long lc = points.shift[3 * p + 2] + wrap[3 * i + 2] - wrap[3 * j + 2];
+                if (j == i && la == 0 && lb == 0 && lc == 0) {
                     continue;
                 }
-                if (Math.abs(sa) > MAX_SHIFT || Math.abs(sb) > MAX_SHIFT || Math.abs(sc) > MAX_SHIFT) {
+                if (Math.abs(la) > MAX_SHIFT || Math.abs(lb) > MAX_SHIFT || Math.abs(lc) > MAX_SHIFT) {
                     throw new IllegalArgumentException("structure " + s.id() + ": a shift exceeds " + MAX_SHIFT
                             + " cell vectors (are the atoms far outside the cell?)");
                 }
+                int sa = (int) la;
+                int sb = (int) lb;
+                int sc = (int) lc;
                 keys[m++] = ((long) j << (3 * SHIFT_BITS)) | ((long) (sa + SHIFT_BIAS) << (2 * SHIFT_BITS))
                         | ((long) (sb + SHIFT_BIAS) << SHIFT_BITS) | (sc + SHIFT_BIAS);
             }
@@ -172,6 +186,17 @@ public record RadiusGraph(double cutoff) {
                 if (Math.floor(reach[k]) + 1 > MAX_SHIFT) {
                     throw new IllegalArgumentException("structure " + s.id() + ": cutoff " + cutoff
                             + " Å spans more than " + MAX_SHIFT + " images of a cell " + h + " Å high");
+                }
+            }
+        }
+        double[] x = s.positions();
+        for (int i = 0; i < s.atomCount(); i++) {
+            for (int k = 0; k < 3; k++) {
+                double f = x[3 * i] * inv[k] + x[3 * i + 1] * inv[3 + k] + x[3 * i + 2] * inv[6 + k];
+                if (pbc[k] && !(Math.abs(f) < MAX_WRAP)) { // build()'s rule, for searches elsewhere
+                    throw new IllegalArgumentException("structure " + s.id() + ": atom " + i + " lies " + (float) f
+                            + " cell vectors along " + "abc".charAt(k)
+                            + " from the cell, too far for its position to be precise within the cell");
                 }
             }
         }

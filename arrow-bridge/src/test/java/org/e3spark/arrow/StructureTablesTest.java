@@ -119,4 +119,48 @@ class StructureTablesTest extends ArrowTestBase {
             assertTrue(m.getMessage().contains("no 'positions' column"), m.getMessage());
         }
     }
+
+    @Test
+    void nullIdsAndNullPbcFlagsAreRowErrorsUnderTheirOwnRow() {
+        List<Structure> in = SampleDataset.load();
+        try (VectorSchemaRoot root = StructureTables.allocateTable(allocator, in)) {
+            // row 2's id is null: it was reported as "structure 2", which is row 2 of nobody (or another row's id)
+            ((org.apache.arrow.vector.BigIntVector) root.getVector(StructureSchema.STRUCTURE_ID)).setNull(2);
+            ListVector pbc = (ListVector) root.getVector(StructureSchema.PBC);
+            ((org.apache.arrow.vector.BitVector) pbc.getDataVector()).setNull(pbc.getElementStartIndex(0) + 1);
+            SkipLog log = new SkipLog();
+            List<Structure> kept = StructureTables.read(root, ErrorPolicy.SKIP, log, "in.arrow, record batch 0");
+            assertEquals(in.size() - 2, kept.size());
+            SkipLog.Entry pbcNull = log.entries().get(0);
+            assertEquals(in.get(0).id(), pbcNull.structureId());
+            assertTrue(pbcNull.message().contains("in.arrow, record batch 0, table row 0") && pbcNull.message().contains("pbc flag 1 is null"),
+                    pbcNull.message());
+            SkipLog.Entry idNull = log.entries().get(1);
+            assertEquals(null, idNull.structureId());
+            assertEquals("in.arrow, record batch 0, table row 2: structure_id is null", idNull.message());
+        }
+    }
+
+    @Test
+    void numbersOutOfIntRangeAreRefusedNotClamped() {
+        org.apache.arrow.vector.types.pojo.Schema schema = new org.apache.arrow.vector.types.pojo.Schema(List.of(
+                Field.nullable(StructureSchema.STRUCTURE_ID, new ArrowType.Int(64, true)),
+                new Field(StructureSchema.NUMBERS, org.apache.arrow.vector.types.pojo.FieldType.nullable(ArrowType.List.INSTANCE),
+                        List.of(Field.nullable("element", new ArrowType.Int(64, true)))),
+                new Field(StructureSchema.POSITIONS, org.apache.arrow.vector.types.pojo.FieldType.nullable(ArrowType.List.INSTANCE),
+                        List.of(Field.nullable("element", new ArrowType.FloatingPoint(
+                                org.apache.arrow.vector.types.FloatingPointPrecision.DOUBLE))))));
+        try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+            root.allocateNew();
+            ((org.apache.arrow.vector.BigIntVector) root.getVector(0)).setSafe(0, 5);
+            ListVector z = (ListVector) root.getVector(1);
+            Lists.writeLongs(z, 0, new long[] {4294967297L});
+            Lists.writeDoubles((ListVector) root.getVector(2), 0, new double[] {0, 0, 0});
+            root.setRowCount(1);
+            SkipLog log = new SkipLog();
+            assertEquals(0, StructureTables.read(root, ErrorPolicy.SKIP, log).size());
+            assertTrue(log.messages().getFirst().contains("numbers[0] = 4294967297 is out of the int range"),
+                    log.messages().getFirst());
+        }
+    }
 }

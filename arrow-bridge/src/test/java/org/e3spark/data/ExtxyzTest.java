@@ -210,4 +210,70 @@ class ExtxyzTest {
         assertEquals(0, slab.volume());
         assertEquals(1.0, Math.abs(slab.basis()[8]), 0.0);
     }
+
+    @Test
+    void everySkippedFrameKeepsItsOwnIdAndReasonPastTwenty() {
+        StringBuilder text = new StringBuilder();
+        for (int k = 0; k < 30; k++) {
+            text.append("2\nstructure_id=").append(100 + k).append(" Properties=species:S:1:pos:R:3\nH 0 0 0\nH ")
+                    .append(k % 2 == 0 ? "NaN" : "0.74").append(" 0 0\n");
+        }
+        try (ExtxyzReader r = new ExtxyzReader(new StringReader(text.toString()), "many.extxyz", ErrorPolicy.SKIP, 0)) {
+            List<Structure> kept = new ArrayList<>();
+            r.forEachRemaining(kept::add);
+            assertEquals(15, kept.size());
+            List<SkipLog.Entry> skipped = r.skipLog().entries();
+            assertEquals(15, skipped.size());
+            for (int j = 0; j < 15; j++) {
+                // frame 2j has id 100 + 2j: rows past the 20th used to get only a placeholder
+                assertEquals(100L + 2 * j, skipped.get(j).structureId());
+                assertTrue(skipped.get(j).message().contains("frame " + 2 * j) && skipped.get(j).message().contains("non-finite"),
+                        skipped.get(j).message());
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aCountLineClaimingMillionsOfAtomsAllocatesNothingBeforeItsLinesArrive() {
+        // 45 bytes that claim 3e8 atoms: arrays were sized from the count line (OutOfMemoryError)
+        ExtxyzFormatException e = assertThrows(ExtxyzFormatException.class,
+                () -> read("300000000\nProperties=species:S:1:pos:R:3\nH 0 0 0\n", ErrorPolicy.SKIP));
+        assertTrue(e.getMessage().contains("declares 300000000 atoms but the file ends after 1 atom lines"), e.getMessage());
+        // 715827883 x 3 overflowed int into a NegativeArraySizeException
+        ExtxyzFormatException n = assertThrows(ExtxyzFormatException.class,
+                () -> read("715827883\nProperties=species:S:1:pos:R:3\nH 0 0 0\n", ErrorPolicy.SKIP));
+        assertTrue(n.getMessage().contains("715827883 atoms needs 2147483649 values in column pos"), n.getMessage());
+        ExtxyzFormatException w = assertThrows(ExtxyzFormatException.class,
+                () -> read("1\nProperties=species:S:1:pos:R:3:big:R:2147483647\nH 0 0 0\n", ErrorPolicy.SKIP));
+        assertTrue(w.getMessage().contains("more than 4096 values per atom (column 'big'"), w.getMessage());
+        // a frame that grows past the first allocation still reads every atom
+        StringBuilder big = new StringBuilder("100\nProperties=species:S:1:pos:R:3:q:R:2\n");
+        for (int i = 0; i < 100; i++) {
+            big.append("H ").append(i).append(" 0 0 ").append(i).append(" ").append(-i).append("\n");
+        }
+        Structure s = read(big.toString(), ErrorPolicy.FAIL).getFirst();
+        assertEquals(100, s.atomCount());
+        assertEquals(99.0, s.positions()[3 * 99]);
+        assertEquals(-99.0, ((Property.Reals) s.arrays().get("q")).values()[2 * 99 + 1]);
+    }
+
+    @Test
+    void aStructureIdThatIsNotAnIntegerIsRefusedNotReplaced() {
+        String text = "1\nstructure_id=abc Properties=species:S:1:pos:R:3\nH 0 0 0\n"
+                + "1\nstructure_id=1 Properties=species:S:1:pos:R:3\nH 0 0 0\n";
+        InvalidStructureException e = assertThrows(InvalidStructureException.class, () -> read(text, ErrorPolicy.FAIL));
+        assertTrue(e.getMessage().contains("frame 0") && e.getMessage().contains("structure_id=\"abc\" is not an integer"),
+                e.getMessage());
+        try (ExtxyzReader r = new ExtxyzReader(new StringReader(text), "ids.extxyz", ErrorPolicy.SKIP, 0)) {
+            List<Structure> kept = new ArrayList<>();
+            r.forEachRemaining(kept::add);
+            assertEquals(List.of(1L), kept.stream().map(Structure::id).toList());
+            // reported without an id: firstId + frame (here 0) could be another frame's id
+            assertEquals(null, r.skipLog().entries().getFirst().structureId());
+        } catch (IOException x) {
+            throw new AssertionError(x);
+        }
+    }
 }

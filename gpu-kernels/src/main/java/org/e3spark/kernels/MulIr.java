@@ -10,6 +10,10 @@ public record MulIr(int mul, Irrep irrep) {
         if (irrep == null) {
             throw new IllegalArgumentException("irrep must not be null");
         }
+        if ((long) mul * irrep.dim() > Integer.MAX_VALUE) { // dim() must not wrap around
+            throw new IllegalArgumentException(mul + "x" + irrep + " has " + (long) mul * irrep.dim()
+                    + " components, more than an int indexes");
+        }
     }
 
     public int l() {

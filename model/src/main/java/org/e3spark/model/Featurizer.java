@@ -339,6 +339,7 @@ public final class Featurizer implements AutoCloseable {
         int shDim = SphericalHarmonics.dim(lmax);
         int numSpecies = c.species().size();
         int[] speciesIndex = batch.speciesIndex;
+        plan.checkBatch(n, e); // before any n x width or e x width array is sized
         if (device != null && !forces) {
             DeviceFeaturizer.Prepared p = batch.device != null ? batch.device
                     : device.prepare(speciesIndex, in.nodeOffsets(), in.senders(), in.receivers(), in.vectors());

@@ -43,6 +43,10 @@ public record FeaturizerConfig(String name, double cutoff, int radialCount, Bess
     /** Version of the config format this code reads and writes. */
     public static final int FORMAT_VERSION = 1;
 
+    /** The range of avg_num_neighbors: a mean neighbor count, far below one or above a million is a mistake. */
+    public static final double MIN_AVG_NUM_NEIGHBORS = 1e-3;
+    public static final double MAX_AVG_NUM_NEIGHBORS = 1e6;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> KEYS = Set.of("name", "description", "format_version", "cutoff", "radial", "lmax",
             "embedding_irreps", "hidden_irreps", "num_layers", "avg_num_neighbors", "species", "seed");
@@ -103,8 +107,10 @@ public record FeaturizerConfig(String name, double cutoff, int radialCount, Bess
                         + " needs at least one 0e channel (the readout is invariant)");
             }
         }
-        if (!(avgNumNeighbors > 0) || !Double.isFinite(avgNumNeighbors)) {
-            throw new IllegalArgumentException(name + ": avg_num_neighbors must be positive, got " + avgNumNeighbors);
+        // messages are scaled by 1/sqrt(avg_num_neighbors): 1e-300 made every feature overflow to NaN
+        if (!(avgNumNeighbors >= MIN_AVG_NUM_NEIGHBORS && avgNumNeighbors <= MAX_AVG_NUM_NEIGHBORS)) {
+            throw new IllegalArgumentException(name + ": avg_num_neighbors must be in " + MIN_AVG_NUM_NEIGHBORS + ".."
+                    + MAX_AVG_NUM_NEIGHBORS + " (a mean neighbor count), got " + avgNumNeighbors);
         }
         species = List.copyOf(species);
         if (species.isEmpty() || Set.copyOf(species).size() != species.size()) {
@@ -187,50 +193,112 @@ public record FeaturizerConfig(String name, double cutoff, int radialCount, Bess
                 throw new IllegalArgumentException("not a JSON object");
             }
             checkKeys(root, KEYS, "");
-            int version = root.path("format_version").asInt(FORMAT_VERSION);
+            int version = root.has("format_version") ? intValue(root, "format_version", "") : FORMAT_VERSION;
             if (version != FORMAT_VERSION) {
                 throw new IllegalArgumentException("format_version " + version + " is not supported (this build reads "
                         + FORMAT_VERSION + ")");
             }
             JsonNode radial = required(root, "radial");
             checkKeys(radial, RADIAL_KEYS, "radial.");
-            String basis = radial.path("basis").asText("bessel");
+            String basis = radial.has("basis") ? text(radial, "basis", "radial.") : "bessel";
             if (!basis.equals("bessel")) {
                 throw new IllegalArgumentException("radial.basis '" + basis + "' is not supported (bessel)");
             }
-            String pre = radial.path("prefactor").asText("nequip");
+            String pre = radial.has("prefactor") ? text(radial, "prefactor", "radial.") : "nequip";
             BesselBasis.Prefactor prefactor = switch (pre) {
                 case "nequip" -> BesselBasis.Prefactor.NEQUIP;
                 case "mace" -> BesselBasis.Prefactor.MACE;
                 default -> throw new IllegalArgumentException("radial.prefactor must be nequip or mace, got '" + pre + "'");
             };
             List<Integer> hidden = new ArrayList<>();
-            for (JsonNode h : radial.path("mlp_hidden")) {
-                hidden.add(h.asInt());
+            JsonNode mlp = radial.path("mlp_hidden");
+            if (!mlp.isMissingNode() && !mlp.isArray()) {
+                throw new IllegalArgumentException("'radial.mlp_hidden' must be a list of integers, got " + mlp);
+            }
+            for (int j = 0; j < mlp.size(); j++) {
+                hidden.add(intValue(mlp, j, "radial.mlp_hidden"));
             }
             List<Irreps> layers = new ArrayList<>();
-            for (JsonNode h : required(root, "hidden_irreps")) {
+            JsonNode hiddenIrreps = required(root, "hidden_irreps");
+            if (!hiddenIrreps.isArray()) {
+                throw new IllegalArgumentException("'hidden_irreps' must be a list of irreps strings, got " + hiddenIrreps);
+            }
+            for (int j = 0; j < hiddenIrreps.size(); j++) {
+                JsonNode h = hiddenIrreps.get(j);
+                if (!h.isTextual()) {
+                    throw new IllegalArgumentException("'hidden_irreps[" + j + "]' must be an irreps string, got " + h);
+                }
                 layers.add(Irreps.parse(h.asText()));
             }
-            if (root.has("num_layers") && root.get("num_layers").asInt() != layers.size()) {
-                throw new IllegalArgumentException("num_layers is " + root.get("num_layers").asInt() + " but hidden_irreps has "
+            if (root.has("num_layers") && intValue(root, "num_layers", "") != layers.size()) {
+                throw new IllegalArgumentException("num_layers is " + root.get("num_layers") + " but hidden_irreps has "
                         + layers.size() + " entries (one per layer)");
             }
             List<Integer> species = new ArrayList<>();
-            for (JsonNode s : required(root, "species")) {
+            JsonNode speciesNode = required(root, "species");
+            if (!speciesNode.isArray()) {
+                throw new IllegalArgumentException("'species' must be a list of symbols or atomic numbers, got " + speciesNode);
+            }
+            for (JsonNode s : speciesNode) {
+                if (!s.isInt() && !s.isTextual()) {
+                    throw new IllegalArgumentException("'species' holds " + s + ", neither a symbol nor an atomic number");
+                }
                 int z = s.isInt() ? s.asInt() : Elements.number(s.asText());
                 if (z == 0) {
                     throw new IllegalArgumentException("unknown species '" + s.asText() + "'");
                 }
                 species.add(z);
             }
-            return new FeaturizerConfig(root.path("name").asText(""), required(root, "cutoff").asDouble(),
-                    radial.path("count").asInt(8), prefactor, radial.path("envelope_p").asInt(6), hidden,
-                    required(root, "lmax").asInt(), Irreps.parse(required(root, "embedding_irreps").asText()), layers,
-                    required(root, "avg_num_neighbors").asDouble(), species, root.path("seed").asLong(0));
+            // every value read as its declared type: Jackson's asInt() would make "two" 0, 2.9 2 and true 1
+            return new FeaturizerConfig(root.has("name") ? text(root, "name", "") : "", number(root, "cutoff", ""),
+                    radial.has("count") ? intValue(radial, "count", "radial.") : 8, prefactor,
+                    radial.has("envelope_p") ? intValue(radial, "envelope_p", "radial.") : 6, hidden,
+                    intValue(root, "lmax", ""), Irreps.parse(text(root, "embedding_irreps", "")), layers,
+                    number(root, "avg_num_neighbors", ""), species, root.has("seed") ? longValue(root, "seed", "") : 0);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("featurizer config " + source + ": " + e.getMessage(), e);
         }
+    }
+
+    /** An integer value that fits an int, or an error naming the key and what it holds. */
+    private static int intValue(JsonNode node, String key, String prefix) {
+        long v = longValue(node, key, prefix);
+        if (v != (int) v) {
+            throw new IllegalArgumentException("'" + prefix + key + "' must be an integer, got " + v + " (out of range)");
+        }
+        return (int) v;
+    }
+
+    private static int intValue(JsonNode array, int index, String name) {
+        JsonNode v = array.get(index);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new IllegalArgumentException("'" + name + "[" + index + "]' must be an integer, got " + v);
+        }
+        return v.intValue();
+    }
+
+    private static long longValue(JsonNode node, String key, String prefix) {
+        JsonNode v = required(node, key);
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new IllegalArgumentException("'" + prefix + key + "' must be an integer, got " + v);
+        }
+        return v.longValue();
+    }
+
+    private static double number(JsonNode node, String key, String prefix) {
+        JsonNode v = required(node, key);
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException("'" + prefix + key + "' must be a number, got " + v);
+        }
+        return v.doubleValue();
+    }
+
+    private static String text(JsonNode node, String key, String prefix) {
+        JsonNode v = required(node, key);
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException("'" + prefix + key + "' must be a string, got " + v);
+        }
+        return v.asText();
     }
 
     private static JsonNode required(JsonNode node, String key) {

@@ -163,8 +163,12 @@ public final class ModelIo {
             throw new ModelFormatException(source + ": truncated (ends inside the header)", e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (KryoException | IllegalArgumentException e) {
-            throw new ModelFormatException(source + ": cannot decode the payload: " + e.getMessage(), e);
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (KryoException | IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException
+                 | NegativeArraySizeException | ArithmeticException | NullPointerException | ClassCastException e) {
+            // whatever a crafted payload makes the decoder throw, the caller sees the model-format error
+            throw new ModelFormatException(source + ": cannot decode the payload: " + e, e);
         }
     }
 

@@ -60,9 +60,11 @@ public final class SafeTensors {
         if (header == null || !header.isObject()) {
             throw new ModelFormatException(source + ": safetensors header is not a JSON object");
         }
+        checkUniqueNames(bytes, 8, (int) n, source);
         long dataStart = 8 + n;
         long dataLength = bytes.length - dataStart;
         Map<String, NamedTensor> out = new LinkedHashMap<>();
+        java.util.TreeMap<Long, Extent> extents = new java.util.TreeMap<>(); // by begin, to refuse overlaps
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
@@ -80,24 +82,42 @@ public final class SafeTensors {
             };
             List<Integer> shapeList = new ArrayList<>();
             long count = 1;
-            for (JsonNode d : t.path("shape")) {
-                // a dimension must be a non-negative int and the count must fit the data: never trust the header's sizes
-                if (!d.isIntegralNumber() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
-                    throw new ModelFormatException(source + ": tensor " + name + " has an invalid shape " + t.path("shape"));
-                }
-                shapeList.add(d.asInt());
-                count = count > dataLength ? count : count * d.asLong();
+            JsonNode shape = t.path("shape");
+            if (!shape.isArray()) {
+                throw new ModelFormatException(source + ": tensor " + name + " has no shape list");
             }
-            if (count > dataLength) {
-                throw new ModelFormatException(source + ": tensor " + name + " has shape " + t.path("shape") + " ("
-                        + "more values than the file's " + dataLength + " data bytes hold)");
+            for (JsonNode d : shape) {
+                // exact and bounded by the bytes present: a shape must never make us allocate more than the file holds
+                if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
+                    throw new ModelFormatException(source + ": tensor " + name + " has shape " + shape
+                            + " (dimensions must be integers >= 0)");
+                }
+                shapeList.add(d.intValue());
+                count = d.intValue() == 0 || count == 0 ? 0 : count > dataLength / d.intValue() ? dataLength + 1
+                        : count * d.intValue();
             }
             JsonNode off = t.path("data_offsets");
-            long begin = off.path(0).asLong(-1);
-            long end = off.path(1).asLong(-1);
-            if (begin < 0 || end < begin || end > dataLength || end - begin != count * width) {
+            if (!off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber()) {
+                throw new ModelFormatException(source + ": tensor " + name + " needs data_offsets [begin, end], got " + off);
+            }
+            long begin = off.get(0).canConvertToLong() ? off.get(0).longValue() : -1;
+            long end = off.get(1).canConvertToLong() ? off.get(1).longValue() : -1;
+            if (begin < 0 || end < begin || end > dataLength || count > dataLength || end - begin != count * width) {
                 throw new ModelFormatException(source + ": tensor " + name + " has data_offsets [" + begin + ", " + end
                         + "] for " + count + " values of " + dtype + " in " + dataLength + " data bytes");
+            }
+            // overlapping extents would load another tensor's bytes as this one's weights
+            if (end > begin) {
+                Map.Entry<Long, Extent> before = extents.floorEntry(begin);
+                Map.Entry<Long, Extent> after = extents.ceilingEntry(begin);
+                Extent clash = before != null && before.getValue().end() > begin ? before.getValue()
+                        : after != null && after.getKey() < end ? after.getValue() : null;
+                if (clash != null) {
+                    throw new ModelFormatException(source + ": tensor " + name + " has data_offsets [" + begin + ", "
+                            + end + "] overlapping those of tensor " + clash.name() + " [" + clash.begin() + ", "
+                            + clash.end() + "]");
+                }
+                extents.put(begin, new Extent(name, begin, end));
             }
             double[] v = new double[(int) count];
             int at = (int) (dataStart + begin);
@@ -112,6 +132,33 @@ public final class SafeTensors {
             out.put(name, new NamedTensor(name, shapeList.stream().mapToInt(Integer::intValue).toArray(), v));
         }
         return out;
+    }
+
+    private record Extent(String name, long begin, long end) {
+    }
+
+    /**
+     * Refuses a header naming a tensor twice: a JSON object parser keeps only the last value, so the
+     * first one's bytes would be ignored silently (or another tensor's loaded). Streams the header's
+     * top-level keys without building a tree.
+     */
+    private static void checkUniqueNames(byte[] bytes, int offset, int length, String source) {
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(bytes, offset, length)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return; // reported as "not a JSON object" by the caller
+            }
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (!seen.add(name)) {
+                    throw new ModelFormatException(source + ": safetensors header names tensor " + name + " twice");
+                }
+                p.nextToken();
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            throw new ModelFormatException(source + ": safetensors header is not JSON: " + e.getMessage(), e);
+        }
     }
 
     /** Writes tensors in the given order, as F64 ({@code float64}) or F32. */

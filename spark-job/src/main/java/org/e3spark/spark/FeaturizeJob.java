@@ -108,7 +108,16 @@ public final class FeaturizeJob {
             if (!List.of("parquet", "json").contains(outputFormat)) {
                 throw new IllegalArgumentException("--output-format must be parquet or json, got '" + outputFormat + "'");
             }
-            int partitions = Integer.parseInt(v.getOrDefault("partitions", "0"));
+            int partitions;
+            try {
+                partitions = Integer.parseInt(v.getOrDefault("partitions", "0"));
+            } catch (NumberFormatException e) {
+                partitions = -1;
+            }
+            if (partitions < 0) { // a negative count was silently taken as "the default"
+                throw new IllegalArgumentException("--partitions must be an integer >= 1 (0: Spark's parallelism), got '"
+                        + v.get("partitions") + "'");
+            }
             return new Args(input, format, output, outputFormat, v.getOrDefault("errors", output + "-errors"),
                     v.getOrDefault("model", ""), v.getOrDefault("weights", ""), partitions, conf);
         }
@@ -158,6 +167,9 @@ public final class FeaturizeJob {
             Summary s = featurize(spark, args);
             print(s, out);
             return 0;
+        } catch (OutputPaths.Refused e) {
+            System.err.println("featurize: " + e.getMessage());
+            return 2;
         } finally {
             spark.stop();
         }
@@ -168,6 +180,18 @@ public final class FeaturizeJob {
         long t0 = System.nanoTime();
         args(spark, a);
         boolean skip = E3SparkConf.ON_ERROR.get(spark.conf()).equals("skip");
+        org.apache.hadoop.conf.Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        // before anything is read or written: overlapping paths refused, targets locked against a concurrent run
+        try (OutputPaths claimed = OutputPaths.claim(hadoop, a.input().equals("@sample") ? null : a.input(), a.output(),
+                a.errors())) {
+            if (!skip) {
+                OutputPaths.removeStaleErrors(hadoop, a.errors());
+            }
+            return featurize(spark, a, skip, t0);
+        }
+    }
+
+    private static Summary featurize(SparkSession spark, Args a, boolean skip, long t0) {
         List<Row> driverErrors = new ArrayList<>();
         Dataset<Row> input = read(spark, a, skip, driverErrors);
         long inputRows = input.count();
@@ -233,12 +257,8 @@ public final class FeaturizeJob {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read " + a.input(), e);
         }
-        for (String m : log.messages()) {
-            errors.add(RowFactory.create(null, m));
-        }
-        for (long k = log.messages().size(); k < log.count(); k++) {
-            errors.add(RowFactory.create(null, "(further parse error; only the first " + SkipLog.KEPT_MESSAGES
-                    + " messages are kept)"));
+        for (SkipLog.Entry e : log.entries()) {
+            errors.add(RowFactory.create(e.structureId(), e.message()));
         }
         int partitions = a.partitions() > 0 ? a.partitions()
                 : Math.max(1, Math.min(spark.sparkContext().defaultParallelism(), structures.size()));

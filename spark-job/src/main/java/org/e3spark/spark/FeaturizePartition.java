@@ -224,16 +224,46 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                     }
                     items.add(new Item(row, s, e));
                     nodes += s.atomCount();
-                } catch (IllegalArgumentException e) {
+                } catch (RuntimeException e) {
+                    // any failure of one structure's own work (not only the checks we foresaw) is that row's
+                    // error: under skip a bad row must never abort the job
                     rejected(row, e);
                 }
             }
             List<List<Item>> batches = cut(items);
             if (onDevice) {
-                runOnDevice(batches);
+                try {
+                    runOnDevice(batches);
+                } catch (RuntimeException e) {
+                    if (!settings.skipErrors()) {
+                        throw e;
+                    }
+                    // under skip a failing batch must not abort the job: results delivered before the
+                    // failure are dropped and every structure is featurized alone on host graphs, so
+                    // that only the structure that fails becomes an error row
+                    delivered.clear();
+                    LOG.warn("e3spark: partition {}: a device batch failed ({}); retrying its structures one by one",
+                            partition, e.toString());
+                    for (List<Item> b : batches) {
+                        for (Item it : b) {
+                            runAlone(it, true);
+                        }
+                    }
+                }
             } else {
                 for (List<Item> b : batches) {
-                    runBatch(b);
+                    try {
+                        runBatch(b);
+                    } catch (RuntimeException e) {
+                        if (!settings.skipErrors()) {
+                            throw e;
+                        }
+                        LOG.warn("e3spark: partition {}: a batch of {} structures failed ({}); retrying them one by one",
+                                partition, b.size(), e.toString());
+                        for (Item it : b) {
+                            runAlone(it, false);
+                        }
+                    }
                 }
             }
             logProgress(false);
@@ -265,8 +295,8 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             return out;
         }
 
-        private void rejected(Row row, IllegalArgumentException e) {
-            Long id = columns.idOf(row);
+        private void rejected(Row row, RuntimeException e) {
+            Long id = idOrNull(row);
             if (!settings.skipErrors()) {
                 throw new BadStructureRowException("row with " + columns.idName() + " " + id + " (partition " + partition
                         + ") is not a valid structure: " + e.getMessage()
@@ -277,7 +307,28 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             if (skipped <= 3) {
                 LOG.warn("e3spark: partition {}: skipping row with {} {}: {}", partition, columns.idName(), id, e.getMessage());
             }
-            ready.add(outputRow(row, null, null, null, null, e.getMessage() == null ? e.toString() : e.getMessage()));
+            String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
+            ready.add(outputRow(row, null, null, null, null,
+                    id == null || reason.contains("structure " + id) ? reason : "structure " + id + ": " + reason));
+        }
+
+        /** The row's id, or null where even the id cannot be read. */
+        private Long idOrNull(Row row) {
+            try {
+                return columns.idOf(row);
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** One structure as its own batch (after its batch failed under skip); a failure is its error row. */
+        private void runAlone(Item it, boolean buildGraph) {
+            try {
+                Item item = buildGraph ? new Item(it.row(), it.structure(), graph.build(it.structure())) : it;
+                runBatch(List.of(item));
+            } catch (RuntimeException e) {
+                rejected(it.row(), e);
+            }
         }
 
         private static List<Structure> structuresOf(List<Item> batch) {
@@ -345,6 +396,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 cols.add(new ResultColumn("energy", ResultColumn.Scope.STRUCTURE, 1, r.energies()));
                 cols.add(new ResultColumn("forces", ResultColumn.Scope.ATOM, 3, r.forcesOrNull()));
             }
+            int rejectedHere = 0;
             try (VectorSchemaRoot table = ResultTables.allocate(allocator, r.structureIds(), r.nodeOffsets(), cols)) {
                 BigIntVector ids = (BigIntVector) table.getVector(0);
                 ListVector atomCol = (ListVector) table.getVector(1);
@@ -353,20 +405,31 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                     if (ids.get(k) != batch.get(k).structure().id()) {
                         throw new IllegalStateException("result row " + k + " is not structure " + batch.get(k).structure().id());
                     }
-                    float[][] atom = nested(ResultTables.rowValues(atomCol, k), r.atomWidth());
-                    float[] struct = flat(ResultTables.rowValues(structCol, k));
-                    Double energy = null;
-                    float[][] forces = null;
-                    if (r.hasForces()) {
-                        energy = ResultTables.rowValues((ListVector) table.getVector(3), k)[0];
-                        forces = nested(ResultTables.rowValues((ListVector) table.getVector(4), k), 3);
+                    double[] atomValues = ResultTables.rowValues(atomCol, k);
+                    double[] structValues = ResultTables.rowValues(structCol, k);
+                    double[] energyValues = r.hasForces() ? ResultTables.rowValues((ListVector) table.getVector(3), k) : null;
+                    double[] forceValues = r.hasForces() ? ResultTables.rowValues((ListVector) table.getVector(4), k) : null;
+                    // NaN/Inf features (an overflowing model, a degenerate structure) are never written as
+                    // results: the row fails, or becomes an error row naming the structure
+                    String bad = nonFinite("atom_features", atomValues, nonFinite("structure_features", structValues,
+                            nonFinite("energy", energyValues, nonFinite("forces", forceValues, null))));
+                    if (bad != null) {
+                        rejected(batch.get(k).row(), new IllegalArgumentException("structure "
+                                + batch.get(k).structure().id() + ": the model produced non-finite " + bad
+                                + " (check the config's avg_num_neighbors, weights and the structure's geometry)"));
+                        rejectedHere++;
+                        continue;
                     }
+                    float[][] atom = nested(atomValues, r.atomWidth());
+                    float[] struct = flat(structValues);
+                    Double energy = energyValues == null ? null : energyValues[0];
+                    float[][] forces = forceValues == null ? null : nested(forceValues, 3);
                     ready.add(outputRow(batch.get(k).row(), atom, struct, energy, forces, null));
                 }
             }
-            structures += batch.size();
+            structures += batch.size() - rejectedHere;
             atoms += r.nodeCount();
-            metrics.structures().add(batch.size());
+            metrics.structures().add(batch.size() - rejectedHere);
             metrics.atoms().add(r.nodeCount());
             metrics.edges().add(edgeCount);
             metrics.batches().add(1);
@@ -443,6 +506,22 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         } catch (Exception e) {
             failures.add(e instanceof RuntimeException x ? x : new IllegalStateException(e));
         }
+    }
+
+    /**
+     * {@code earlier} if set, else the first value of {@code values} that is not finite in float32 (the
+     * output type: a finite double beyond the float range would be written as Infinity), as "name[i] = v".
+     */
+    private static String nonFinite(String name, double[] values, String earlier) {
+        if (earlier != null || values == null) {
+            return earlier;
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!(Math.abs(values[i]) <= Float.MAX_VALUE)) {
+                return name + "[" + i + "] = " + values[i];
+            }
+        }
+        return null;
     }
 
     private static float[][] nested(double[] values, int width) {

@@ -59,10 +59,11 @@ public final class ParquetStructures implements Iterator<Structure>, AutoCloseab
     @Override
     public boolean hasNext() {
         while (next == null && rows.hasNext()) {
+            Row row = rows.next();
             try {
-                next = columns.toStructure(rows.next());
+                next = columns.toStructure(row);
             } catch (InvalidStructureException e) {
-                skipLog.handle(policy, e);
+                skipLog.handle(policy, columns.idOf(row), e);
             }
         }
         return next != null;

@@ -76,30 +76,30 @@ public record StructureColumns(String idName, int id, int numbers, int positions
             if (v == null) {
                 throw new InvalidStructureException("structure " + sid + ": atomic number " + i + " is null");
             }
-            zs[i] = ((Number) v).intValue();
+            long z64 = ((Number) v).longValue();
+            if (z64 != (int) z64) {
+                // narrowing would read 4294967297 as 1 (H): refuse the value as written
+                throw new InvalidStructureException("structure " + sid + ": atomic number " + i + " is " + z64
+                        + ", out of range");
+            }
+            zs[i] = (int) z64;
         }
         double[] pos = doubles(row, positions, sid, "positions");
-        Cell c = null;
-        if (cell >= 0 && !row.isNullAt(cell)) {
-            double[] rows = doubles(row, cell, sid, "cell");
-            boolean[] flags = {true, true, true};
-            if (pbc >= 0 && !row.isNullAt(pbc)) {
-                List<Object> p = row.getList(pbc);
-                if (p.size() != 3) {
-                    throw new InvalidStructureException("structure " + sid + ": pbc has " + p.size() + " values, not 3");
-                }
-                for (int k = 0; k < 3; k++) {
-                    flags[k] = Boolean.TRUE.equals(p.get(k));
-                }
+        // one rule with the Arrow reader (Cell.fromColumns): a null pbc flag, or a periodic pbc without a cell, is refused
+        double[] rows = cell >= 0 && !row.isNullAt(cell) ? doubles(row, cell, sid, "cell") : null;
+        Boolean[] flags = null;
+        if (pbc >= 0 && !row.isNullAt(pbc)) {
+            List<Object> p = row.getList(pbc);
+            flags = new Boolean[p.size()];
+            for (int k = 0; k < flags.length; k++) {
+                flags[k] = (Boolean) p.get(k);
             }
-            if (rows.length != 9) {
-                throw new InvalidStructureException("structure " + sid + ": cell has " + rows.length + " values, not 9");
-            }
-            try {
-                c = new Cell(rows, flags);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidStructureException("structure " + sid + ": " + e.getMessage(), e);
-            }
+        }
+        Cell c;
+        try {
+            c = Cell.fromColumns(rows, flags);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidStructureException("structure " + sid + ": " + e.getMessage(), e);
         }
         return new Structure(sid, zs, pos, c);
     }

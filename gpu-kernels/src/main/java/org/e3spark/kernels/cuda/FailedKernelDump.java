@@ -4,7 +4,7 @@ import java.util.List;
 import org.e3spark.kernels.internal.rtc.FailedSourceDump;
 
 /**
- * Writes a source NVRTC rejected to {@code java.io.tmpdir/e3spark-failed-kernels/} as a {@code .cu}
+ * Writes a source NVRTC rejected to {@code java.io.tmpdir/e3spark-failed-kernels-<uid>/} as a {@code .cu}
  * file (with the log beside it; see {@link FailedSourceDump}), so the failure can be reproduced with
  * {@code nvcc} away from the executor.
  */

@@ -7,7 +7,7 @@ import org.e3spark.kernels.internal.rtc.RuntimeCompileException;
 /**
  * NVRTC refused a kernel source. Carries everything needed to reproduce it away from the cluster:
  * the compiler log, the options, the architecture and the file the source was written to (under
- * {@code java.io.tmpdir/e3spark-failed-kernels}); the message contains all of it.
+ * {@code java.io.tmpdir/e3spark-failed-kernels-<uid>}, private to the user); the message contains all of it.
  */
 public final class KernelCompileException extends RuntimeCompileException {
 

@@ -8,7 +8,7 @@ import org.e3spark.kernels.internal.rtc.RuntimeCompileException;
 /**
  * hiprtc refused a kernel source: the HIP twin of the CUDA side's {@code KernelCompileException},
  * carrying the log, the options, the target and the file the source was written to (under
- * {@code java.io.tmpdir/e3spark-failed-kernels}, as {@code .hip}); the message contains all of it.
+ * {@code java.io.tmpdir/e3spark-failed-kernels-<uid>}, private to the user, as {@code .hip}); the message contains all of it.
  */
 public final class HipKernelCompileException extends RuntimeCompileException {
 

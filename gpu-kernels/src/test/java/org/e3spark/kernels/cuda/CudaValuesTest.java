@@ -51,7 +51,7 @@ class CudaValuesTest {
                 "NVRTC_ERROR_COMPILATION", "broken.cu(1): error: identifier \"undefined_symbol\" is undefined",
                 List.of("--gpu-architecture=sm_90", "-default-device"), new GpuArch(9, 0));
         Path file = e.sourceFile();
-        assertTrue(file.startsWith(Path.of(System.getProperty("java.io.tmpdir"), "e3spark-failed-kernels")), file.toString());
+        assertTrue(file.startsWith(org.e3spark.kernels.internal.rtc.FailedSourceDump.directory()), file.toString());
         assertEquals(source, Files.readString(file));
         for (String part : List.of("sm_90", "--gpu-architecture=sm_90", "-default-device", file.toString(),
                 "undefined_symbol", "NVRTC_ERROR_COMPILATION", "broken kernel.cu")) {

@@ -41,20 +41,24 @@ public final class EquivariantLinear {
             }
         }
         List<Path> ps = new ArrayList<>();
-        int w = 0;
+        long w = 0; // exact: 100000x0e -> 100000x0e is 1e10 weights, which wrapped an int into a bogus size
         for (int i = 0; i < in.size(); i++) {
             for (int o = 0; o < out.size(); o++) {
                 MulIr a = in.get(i);
                 MulIr b = out.get(o);
                 if (a.irrep().equals(b.irrep())) {
-                    ps.add(new Path(in.offset(i), out.offset(o), a.mul(), b.mul(), a.irrep().dim(), w,
+                    if (w + (long) a.mul() * b.mul() > ModelPlan.MAX_WEIGHTS) {
+                        throw new IllegalArgumentException("o3.Linear(" + in + " -> " + out + ") needs more than "
+                                + ModelPlan.MAX_WEIGHTS + " weights (the most one weight tensor may hold)");
+                    }
+                    ps.add(new Path(in.offset(i), out.offset(o), a.mul(), b.mul(), a.irrep().dim(), (int) w,
                             fanIn[o] == 0 ? 0 : 1.0 / Math.sqrt(fanIn[o])));
-                    w += a.mul() * b.mul();
+                    w += (long) a.mul() * b.mul();
                 }
             }
         }
         this.paths = List.copyOf(ps);
-        this.weightNumel = w;
+        this.weightNumel = (int) w;
     }
 
     public Irreps in() {

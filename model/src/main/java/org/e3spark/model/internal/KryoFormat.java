@@ -1,6 +1,7 @@
 package org.e3spark.model.internal;
 
 import com.esotericsoftware.kryo.kryo5.Kryo;
+import com.esotericsoftware.kryo.kryo5.KryoException;
 import com.esotericsoftware.kryo.kryo5.Serializer;
 import com.esotericsoftware.kryo.kryo5.io.Input;
 import com.esotericsoftware.kryo.kryo5.io.Output;
@@ -33,6 +34,38 @@ public final class KryoFormat {
     private KryoFormat() {
     }
 
+    /**
+     * An array length read from the file, bounded by the bytes left in it ({@code elementBytes}
+     * each): a crafted length (2^31 - 1 behind a valid CRC) must be refused before it is allocated.
+     */
+    static int length(Input in, int elementBytes, String what) {
+        int n = in.readVarInt(true);
+        long left = in.limit() - in.position();
+        if (n < 0 || (long) n * elementBytes > left) {
+            throw new KryoException(what + ": length " + n + " needs " + ((long) n * elementBytes) + " bytes, "
+                    + left + " are left in the payload");
+        }
+        return n;
+    }
+
+    /**
+     * Kryo's readString, its length bounded first: a UTF-8 string's char count precedes its bytes
+     * and Kryo allocates that many chars, so a crafted count is checked against the bytes left (one
+     * char takes at least one byte). ASCII strings carry no count and cannot outgrow the payload.
+     */
+    static String string(Input in, String what) {
+        if (in.position() < in.limit() && in.readVarIntFlag()) {
+            int start = in.position();
+            int chars = in.readVarIntFlag(true) - 1; // 0 is null, 1 the empty string, n + 1 n chars
+            long left = in.limit() - in.position();
+            if (chars > left) {
+                throw new KryoException(what + ": a string of " + chars + " chars, " + left + " bytes are left in the payload");
+            }
+            in.setPosition(start);
+        }
+        return in.readString();
+    }
+
     /** A new Kryo for one read or write (Kryo instances are not thread-safe). */
     public static Kryo kryo() {
         Kryo k = new Kryo();
@@ -63,15 +96,17 @@ public final class KryoFormat {
 
         @Override
         public FeaturizerModel read(Kryo kryo, Input in, Class<? extends FeaturizerModel> type) {
-            FeaturizerConfig config = FeaturizerConfig.parse(in.readString(), "kryo model file");
-            String origin = in.readString();
-            int count = in.readVarInt(true);
+            FeaturizerConfig config = FeaturizerConfig.parse(string(in, "config"), "kryo model file");
+            String origin = string(in, "origin");
+            int count = length(in, 1, "tensor count"); // each tensor takes at least a byte
             Map<String, NamedTensor> tensors = new LinkedHashMap<>();
             for (int i = 0; i < count; i++) {
-                String name = in.readString();
-                int[] shape = in.readInts(in.readVarInt(true));
-                double[] values = in.readDoubles(in.readVarInt(true));
-                tensors.put(name, new NamedTensor(name, shape, values));
+                String name = string(in, "tensor name");
+                int[] shape = in.readInts(length(in, 4, "shape of " + name));
+                double[] values = in.readDoubles(length(in, 8, "values of " + name));
+                if (tensors.put(name, new NamedTensor(name, shape, values)) != null) {
+                    throw new KryoException("tensor " + name + " appears twice");
+                }
             }
             return FeaturizerModel.withWeights(config, tensors, origin);
         }
@@ -103,20 +138,20 @@ public final class KryoFormat {
 
         @Override
         public TPProblem read(Kryo kryo, Input in, Class<? extends TPProblem> type) {
-            TPProblem.Builder b = TPProblem.builder(Irreps.parse(in.readString()), Irreps.parse(in.readString()),
-                    Irreps.parse(in.readString()));
-            int n = in.readVarInt(true);
+            TPProblem.Builder b = TPProblem.builder(Irreps.parse(string(in, "in1")), Irreps.parse(string(in, "in2")),
+                    Irreps.parse(string(in, "out")));
+            int n = length(in, 4, "instruction count");
             for (int i = 0; i < n; i++) {
                 b.instruction(new Instruction(in.readVarInt(true), in.readVarInt(true), in.readVarInt(true),
-                        ConnectionMode.valueOf(in.readString()), in.readBoolean(), in.readDouble()));
+                        ConnectionMode.valueOf(string(in, "mode")), in.readBoolean(), in.readDouble()));
             }
-            b.irrepNormalization(IrrepNormalization.valueOf(in.readString()));
-            b.pathNormalization(PathNormalization.valueOf(in.readString()));
+            b.irrepNormalization(IrrepNormalization.valueOf(string(in, "irrep normalization")));
+            b.pathNormalization(PathNormalization.valueOf(string(in, "path normalization")));
             b.in1Variances(readDoubles(in));
             b.in2Variances(readDoubles(in));
             b.outVariances(readDoubles(in));
             b.sharedWeights(in.readBoolean());
-            b.layout(Layout.valueOf(in.readString()));
+            b.layout(Layout.valueOf(string(in, "layout")));
             return b.build();
         }
 
@@ -126,7 +161,7 @@ public final class KryoFormat {
         }
 
         private static double[] readDoubles(Input in) {
-            return in.readDoubles(in.readVarInt(true));
+            return in.readDoubles(length(in, 8, "variances"));
         }
     }
 
@@ -141,7 +176,8 @@ public final class KryoFormat {
 
         @Override
         public KernelSpec read(Kryo kryo, Input in, Class<? extends KernelSpec> type) {
-            return new KernelSpec(kryo.readObject(in, TPProblem.class), in.readString(), in.readString(), in.readString());
+            return new KernelSpec(kryo.readObject(in, TPProblem.class), string(in, "dtype"), string(in, "backend"),
+                    string(in, "conv mode"));
         }
     }
 }

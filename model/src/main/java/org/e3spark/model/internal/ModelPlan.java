@@ -28,14 +28,25 @@ public final class ModelPlan {
     public record WeightSpec(String name, List<Integer> shape, String doc) {
         public WeightSpec {
             shape = List.copyOf(shape);
+            long n = 1;
+            for (int d : shape) {
+                if (d < 0) {
+                    throw new IllegalArgumentException(name + " has a negative dimension: " + shape);
+                }
+                n = d == 0 ? 0 : n > MAX_WEIGHTS / d ? MAX_WEIGHTS + 1 : n * d;
+            }
+            if (n > MAX_WEIGHTS) {
+                throw new IllegalArgumentException(name + " " + shape + " needs more than " + MAX_WEIGHTS
+                        + " weights (the most one weight tensor may hold)");
+            }
         }
 
         public int size() {
-            int n = 1;
+            long n = 1;
             for (int d : shape) {
-                n *= d;
+                n *= d; // exact: the constructor bounds the product by MAX_WEIGHTS
             }
-            return n;
+            return (int) n;
         }
     }
 
@@ -50,6 +61,13 @@ public final class ModelPlan {
             return "layers." + index + ".";
         }
     }
+
+    /**
+     * The most values one weight tensor, and all of a model's together, may hold (2^27: 1 GiB as
+     * float64). Checked with exact arithmetic before any weight is allocated: a config asking for
+     * 1000000x0e channels must be refused, not wrap an int into a negative array size.
+     */
+    public static final long MAX_WEIGHTS = 1L << 27;
 
     private final FeaturizerConfig config;
     private final EquivariantLinear embedding;
@@ -99,7 +117,51 @@ public final class ModelPlan {
                     "o3.Linear(" + lp.conv().out() + " -> " + lp.gate().in() + ")"));
         }
         ws.add(new WeightSpec("readout.weight", List.of(readout.weightNumel()), "o3.Linear(" + h + " -> 1x0e)"));
+        long total = 0;
+        for (WeightSpec w : ws) {
+            total += w.size();
+        }
+        if (total > MAX_WEIGHTS) {
+            throw new IllegalArgumentException(config.name() + ": the model needs " + total + " weights, more than the "
+                    + MAX_WEIGHTS + " a model may hold; use fewer channels");
+        }
         this.weights = List.copyOf(ws);
+    }
+
+    /** The most values one row of any node-level stage holds (the widest irreps of the model). */
+    public int widestNodeRow() {
+        int w = embedding.out().dim();
+        for (LayerPlan lp : layers) {
+            w = Math.max(w, Math.max(Math.max(lp.in().dim(), lp.conv().out().dim()), Math.max(lp.gate().in().dim(),
+                    lp.out().dim())));
+        }
+        return w;
+    }
+
+    /** The most values one edge holds at any stage (conv weights from the radial MLP, its hidden sizes, sh). */
+    public int widestEdgeRow() {
+        int w = config.shIrreps().dim();
+        for (LayerPlan lp : layers) {
+            for (int j = 0; j < lp.radial().layers(); j++) {
+                w = Math.max(w, lp.radial().fanOut(j));
+            }
+            w = Math.max(w, lp.conv().weightNumel());
+        }
+        return w;
+    }
+
+    /**
+     * Refuses a batch whose node or edge arrays would not fit a Java array (an int product that
+     * wraps would allocate a wrong size); the message names the stage and the setting to lower.
+     */
+    public void checkBatch(int nodes, int edges) {
+        long perNode = (long) nodes * widestNodeRow();
+        long perEdge = (long) edges * widestEdgeRow();
+        if (perNode > Integer.MAX_VALUE - 8 || perEdge > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(config.name() + ": a batch of " + nodes + " atoms and " + edges
+                    + " edges needs " + Math.max(perNode, perEdge) + " values in one array, more than a Java array holds;"
+                    + " lower spark.e3spark.batch.maxNodes / maxEdges or use fewer channels");
+        }
     }
 
     public FeaturizerConfig config() {

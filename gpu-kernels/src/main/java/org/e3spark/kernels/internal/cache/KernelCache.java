@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +44,7 @@ public final class KernelCache {
     static final String SUFFIX = ".cubin";
 
     private final Path directory;
+    private final int uid;
     private final ConcurrentMap<KernelKey, CompletableFuture<byte[]>> memory = new ConcurrentHashMap<>();
     private final AtomicLong memoryHits = new AtomicLong();
     private final AtomicLong diskHits = new AtomicLong();
@@ -66,6 +69,23 @@ public final class KernelCache {
             }
         }
         this.directory = dir;
+        this.uid = expectedUid;
+    }
+
+    /**
+     * The directory is checked again before every read and write: a folder swapped after start (a
+     * rename of a folder above it, say) must never serve an entry. A failing check skips the disk
+     * for this request (warned once per reason).
+     */
+    private boolean stillSafe() {
+        String problem = CacheDirectory.recheck(directory, uid);
+        if (problem == null) {
+            return true;
+        }
+        if (WARNED.add(directory + "|" + problem)) {
+            LOG.warn("kernel cache directory no longer safe, not reading or writing it: {}", problem);
+        }
+        return false;
     }
 
     /** The cache on the configured or default directory ({@code ~/.cache/e3spark/kernels}). */
@@ -117,6 +137,9 @@ public final class KernelCache {
 
     private byte[] loadOrCompile(KernelKey key, Supplier<byte[]> compile) {
         Optional<Path> entry = entryPath(key);
+        if (entry.isPresent() && !stillSafe()) {
+            entry = Optional.empty();
+        }
         if (entry.isPresent()) {
             byte[] cached = readEntry(key, entry.get());
             if (cached != null) {
@@ -130,23 +153,35 @@ public final class KernelCache {
         }
         byte[] compiled = produced.clone();
         compiles.incrementAndGet();
-        entry.ifPresent(path -> writeEntry(key, path, CacheEntryFormat.encode(key, compiled)));
+        if (entry.isPresent() && stillSafe()) {
+            writeEntry(key, entry.get(), CacheEntryFormat.encode(key, compiled));
+        }
         return compiled;
     }
 
     /** The verified payload, or null when absent or bad (a bad entry is deleted). */
     private byte[] readEntry(KernelKey key, Path path) {
         String problem;
+        long limit = CacheEntryFormat.MAX_PAYLOAD + CacheEntryFormat.HEADER_BYTES;
         try {
-            long size = Files.size(path);
-            if (size > CacheEntryFormat.MAX_PAYLOAD + CacheEntryFormat.HEADER_BYTES) {
-                problem = "entry of " + size + " bytes is larger than any kernel";
+            // the entry itself, not what a link points to; only a regular file (a FIFO would block the read forever)
+            BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile()) {
+                problem = "not a regular file (" + (attrs.isSymbolicLink() ? "a symbolic link" : attrs.isDirectory()
+                        ? "a directory" : "a device, FIFO or socket") + ")";
+            } else if (attrs.size() > limit) {
+                problem = "entry of " + attrs.size() + " bytes is larger than any kernel";
             } else {
-                CacheEntryFormat.Decoded decoded = CacheEntryFormat.decode(key, Files.readAllBytes(path));
-                if (decoded.problem() == null) {
-                    return decoded.payload();
+                byte[] bytes = readAtMost(path, limit);
+                if (bytes == null) {
+                    problem = "entry grew past " + limit + " bytes while being read";
+                } else {
+                    CacheEntryFormat.Decoded decoded = CacheEntryFormat.decode(key, bytes);
+                    if (decoded.problem() == null) {
+                        return decoded.payload();
+                    }
+                    problem = decoded.problem();
                 }
-                problem = decoded.problem();
             }
         } catch (NoSuchFileException e) {
             return null;
@@ -161,6 +196,27 @@ public final class KernelCache {
             LOG.warn("could not delete bad kernel cache entry {}: {}", path, e.toString());
         }
         return null;
+    }
+
+    /**
+     * Up to {@code limit} bytes of a file opened without following links, or null when it holds more
+     * (the size checked before opening may have changed since).
+     */
+    private static byte[] readAtMost(Path path, long limit) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+            long total = 0;
+            while (ch.read(buf) >= 0) {
+                total += buf.position();
+                if (total > limit) {
+                    return null;
+                }
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            return out.toByteArray();
+        }
     }
 
     /** Temp file in the same directory, fsync, atomic rename, fsync the directory. Failure only logs. */

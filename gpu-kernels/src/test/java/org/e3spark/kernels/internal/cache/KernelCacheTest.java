@@ -252,4 +252,59 @@ class KernelCacheTest {
             }
         }
     }
+
+    @Test
+    void aLooseOrForeignFolderAboveTheCacheIsRefused() throws IOException {
+        // the folder itself is private, but anyone can rename the world-writable folder above it
+        Path loose = Files.createDirectories(tmp.resolve("loose-parent"));
+        Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path dir = Files.createDirectories(loose.resolve("kernels"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        KernelCache cache = new KernelCache(dir);
+        assertTrue(cache.directory().isEmpty(), "a world-writable parent without the sticky bit is a way in");
+        assertTrue(org.e3spark.kernels.internal.PrivateDirectory.problem(dir, CacheDirectory.currentUid(), false)
+                .contains("loose-parent (an ancestor of"));
+        // a symlinked parent: judged by its real path (here safe, so accepted), and the link's owner
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        assertTrue(new KernelCache(link.resolve("kernels")).directory().isPresent());
+        // the real path's loose folder is found through the link
+        Path viaLink = Files.createSymbolicLink(tmp.resolve("to-loose"), loose);
+        assertTrue(new KernelCache(viaLink.resolve("kernels")).directory().isEmpty());
+    }
+
+    @Test
+    void aFolderSwappedAfterStartServesNoEntry() throws IOException {
+        Path dir = cacheDir();
+        KernelCache cache = new KernelCache(dir);
+        assertTrue(cache.directory().isPresent());
+        // someone else's folder (here: one that became world-writable) now stands at the path, holding an entry
+        new KernelCache(dir).getOrCompile(key("a"), compiler("a"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        cache.getOrCompile(key("a"), compiler("a"));
+        assertEquals(new KernelCacheStats(0, 0, 1, 0), cache.stats(), "compiled, not read from the swapped folder");
+        assertEquals(2, compileCalls.get());
+    }
+
+    @Test
+    void onlyRegularFilesAreReadAsEntries() throws Exception {
+        KernelCache cache = new KernelCache(cacheDir());
+        Path entry = cache.entryPath(key("a")).orElseThrow();
+        // a FIFO planted as an entry blocked the reader forever
+        Process mk = new ProcessBuilder("mkfifo", entry.toString()).start();
+        assertEquals(0, mk.waitFor());
+        java.util.concurrent.CompletableFuture<byte[]> read = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> cache.getOrCompile(key("a"), compiler("a")));
+        assertArrayEquals(fakeCubin("a"), read.get(20, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(new KernelCacheStats(0, 0, 1, 1), cache.stats(), "the FIFO counted as a bad entry");
+        assertTrue(Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS), "replaced by a real entry");
+        // a symlink to a valid entry elsewhere is not followed
+        KernelCache other = new KernelCache(tmp.resolve("other"));
+        other.getOrCompile(key("b"), compiler("b"));
+        Path planted = cache.entryPath(key("b")).orElseThrow();
+        Files.createSymbolicLink(planted, other.entryPath(key("b")).orElseThrow());
+        cache.getOrCompile(key("b"), compiler("b"));
+        assertEquals(2, cache.stats().compiles(), "compiled rather than following the link");
+        assertTrue(Files.isRegularFile(other.entryPath(key("b")).orElseThrow()), "the link's target is untouched");
+    }
 }

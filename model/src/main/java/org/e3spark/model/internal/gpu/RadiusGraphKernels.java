@@ -91,8 +91,9 @@ final class RadiusGraphKernels {
         w.open("else");
         w.comment("|f_k(D)| <= reach for any D inside the cutoff, and f_k(D) = f_k(D0) + S_k");
         w.line("double fk = d0x * inv[k] + d0y * inv[3 + k] + d0z * inv[6 + k];");
-        w.line("lo[k] = (int) ceil(-fk - reach[k]);");
-        w.line("hi[k] = (int) floor(-fk + reach[k]);");
+        w.comment("clamped before the int cast (out-of-range casts are undefined); the host refuses shifts beyond 511");
+        w.line("lo[k] = (int) fmin(fmax(ceil(-fk - reach[k]), -512.0), 512.0);");
+        w.line("hi[k] = (int) fmin(fmax(floor(-fk + reach[k]), -512.0), 512.0);");
         w.close();
         w.close();
         w.open("for (int a = lo[0]; a <= hi[0]; ++a)");
