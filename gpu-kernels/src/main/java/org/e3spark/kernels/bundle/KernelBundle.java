@@ -76,12 +76,16 @@ public final class KernelBundle implements Closeable {
             if (manifestBytes == null) {
                 throw new BundleRefusedException("no " + MANIFEST + " (not an e3spark kernel bundle)");
             }
-            this.manifest = BundleManifest.decode(manifestBytes);
-            byte[] sums = entries.read(SUMS);
-            if (sums == null) {
+            byte[] sumsBytes = entries.read(SUMS);
+            if (sumsBytes == null) {
                 throw new BundleRefusedException("no hash list " + SUMS);
             }
-            checkSums(parseSums(sums), manifestBytes);
+            Map<String, String> sums = parseSums(sumsBytes);
+            if (!sha256Hex(manifestBytes).equals(sums.get(MANIFEST))) {
+                throw new BundleRefusedException("the manifest's SHA-256 is not the one the hash list names");
+            }
+            this.manifest = BundleManifest.decode(manifestBytes);
+            checkSums(sums);
             for (BundleManifest.Entry e : manifest.entries()) {
                 if (byKey.put(e.key(), e) != null) {
                     throw new BundleRefusedException("two entries with key " + e.key());
@@ -257,10 +261,7 @@ public final class KernelBundle implements Closeable {
         return out;
     }
 
-    private void checkSums(Map<String, String> sums, byte[] manifestBytes) {
-        if (!sha256Hex(manifestBytes).equals(sums.get(MANIFEST))) {
-            throw new BundleRefusedException("the manifest's SHA-256 is not the one the hash list names");
-        }
+    private void checkSums(Map<String, String> sums) {
         if (sums.size() != manifest.entries().size() + 1) {
             throw new BundleRefusedException("the hash list names " + (sums.size() - 1) + " entries, the manifest "
                     + manifest.entries().size());

@@ -196,6 +196,7 @@ public final class KernelBundles {
             return null;
         }
         boolean archCovered = false;
+        boolean wasRefused = false;
         for (KernelBundle b : bundles) {
             KernelKey key = b.keyOf(source, arch, options);
             if (key == null) {
@@ -208,6 +209,7 @@ public final class KernelBundles {
                 return known;
             }
             if (refused.contains(key)) {
+                wasRefused = true;
                 continue;
             }
             KernelBundle.Lookup l = b.find(source, arch, options);
@@ -218,6 +220,7 @@ public final class KernelBundles {
                 return verified.get(key);
             }
             if (l.refused() != null) {
+                wasRefused = true;
                 refused.add(key);
                 refusals.incrementAndGet();
                 warnOnce("entry:" + key, "kernel bundle {}: {} for {} refused ({}); compiling it instead", b.origin(),
@@ -228,7 +231,7 @@ public final class KernelBundles {
         if (!archCovered) {
             warnOnce("arch:" + arch, "kernel bundles {} have no kernels for this device's {} (they cover {}); kernels are "
                     + "compiled here", origins(), arch, archs());
-        } else {
+        } else if (!wasRefused) {
             warnOnce("miss:" + arch + ":" + programName + ":" + KernelKey.of(source, arch, "", options),
                     "kernel {} for {} is in no kernel bundle {} (built for another model or e3spark version?); compiling it",
                     programName, arch, origins());
