@@ -11,6 +11,9 @@
 #                                    uploaded, dense-host = host graphs and host dense stages; atoms per batch)
 #   bash .gpu/run/gpu-run.sh model-tests  only the featurizer's GPU tests (no prewarm)
 #   bash .gpu/run/gpu-run.sh two-gpu   only the two-device test (on a machine with two GPUs)
+#   bash .gpu/run/gpu-run.sh bundle  ahead-of-time kernel bundles: build an sm_90 bundle, run the tensor-product
+#                                    and featurizer GPU tests from it alone (no NVRTC), time a fresh JVM's first
+#                                    batch with and without it (gpu-bundle.sh)
 #   bash .gpu/run/gpu-run.sh all     tests and bench
 # Several may be named: "tests conv" runs the tests, then the convolution benchmark.
 set -o pipefail
@@ -92,5 +95,8 @@ if has model-tests; then
   trc=${PIPESTATUS[0]}
   [ "$trc" = 0 ] || rc=$trc
   grep -qE '\[ +0 tests skipped' "$OUTDIR/model-gpu-tests.log" || { echo "FAIL: a featurizer GPU test was skipped"; rc=3; }
+fi
+if has bundle; then
+  bash "$(dirname "${BASH_SOURCE[0]}")/gpu-bundle.sh" || rc=1
 fi
 exit $rc
