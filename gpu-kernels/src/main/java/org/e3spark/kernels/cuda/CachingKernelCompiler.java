@@ -97,6 +97,13 @@ public final class CachingKernelCompiler {
                 return device.loadModule(bundled);
             } catch (CudaException e) {
                 bundles.loadFailed(programName, arch.smName(), e);
+                try {
+                    return device.loadModule(compiled(source, programName, arch, options));
+                } catch (NvrtcUnavailableException none) {
+                    throw new NvrtcUnavailableException("kernel " + programName + " from a kernel bundle did not load on this "
+                            + arch.smName() + " device (" + e.getMessage() + ", a driver older than the bundle's compiler?) and "
+                            + "there is no compiler here to build it: " + none.getMessage(), e);
+                }
             }
         }
         return device.loadModule(compiled(source, programName, arch, options));
