@@ -4,6 +4,8 @@ import org.e3spark.kernels.cuda.GpuArch;
 import org.e3spark.kernels.cuda.Nvrtc;
 import org.e3spark.kernels.hip.AmdGpuArch;
 import org.e3spark.kernels.hip.Hiprtc;
+import org.e3spark.kernels.internal.cache.KernelCache;
+import org.e3spark.kernels.internal.cache.KernelKey;
 
 /**
  * The real compilers of a bundle: NVRTC for {@code sm_XY} (it emits CUBIN for any architecture it
@@ -15,12 +17,16 @@ public final class BundleCompilers {
     private BundleCompilers() {
     }
 
-    /** NVRTC for CUDA targets, hiprtc for AMD ones. */
+    /**
+     * NVRTC for CUDA targets, through this host's kernel cache (a bundle entry's key is the disk-cache key
+     * of the same NVRTC, so what this host compiled before is not compiled again, and what the bundle
+     * compiles warms the cache); hiprtc for AMD ones.
+     */
     public static KernelBundleWriter.Compiler forTarget(BundleTarget target) {
-        return target.isCuda() ? nvrtc(Nvrtc.system()) : hiprtc(Hiprtc.system());
+        return target.isCuda() ? nvrtc(Nvrtc.system(), KernelCache.atDefaultDirectory()) : hiprtc(Hiprtc.system());
     }
 
-    public static KernelBundleWriter.Compiler nvrtc(Nvrtc nvrtc) {
+    public static KernelBundleWriter.Compiler nvrtc(Nvrtc nvrtc, KernelCache cache) {
         return new KernelBundleWriter.Compiler() {
             @Override
             public String identity() {
@@ -29,7 +35,9 @@ public final class BundleCompilers {
 
             @Override
             public byte[] compile(KernelSource unit, BundleTarget target) {
-                return nvrtc.compile(unit.source(), unit.programName(), GpuArch.parse(target.arch()), unit.options()).cubin();
+                return cache.getOrCompile(KernelKey.of(unit.source(), target.arch(), nvrtc.identity(), unit.options()),
+                        () -> nvrtc.compile(unit.source(), unit.programName(), GpuArch.parse(target.arch()), unit.options())
+                                .cubin());
             }
         };
     }
