@@ -51,11 +51,36 @@ public final class KernelBundle implements Closeable {
     public static final String SUMS = DIR + "SHA256SUMS";
 
     /** What a lookup found: the verified binary, nothing ({@code code} and {@code refused} null), or a refusal. */
-    public record Lookup(byte[] code, BundleManifest.Entry entry, String refused) {
+    public static final class Lookup {
         static final Lookup MISS = new Lookup(null, null, null);
+
+        private final byte[] code;
+        private final BundleManifest.Entry entry;
+        private final String refused;
+
+        Lookup(byte[] code, BundleManifest.Entry entry, String refused) {
+            this.code = code;
+            this.entry = entry;
+            this.refused = refused;
+        }
 
         public boolean hit() {
             return code != null;
+        }
+
+        /** A copy of the verified binary; null unless {@link #hit()}. */
+        public byte[] code() {
+            return code == null ? null : code.clone();
+        }
+
+        /** The manifest entry found (also for a refusal); null for a miss. */
+        public BundleManifest.Entry entry() {
+            return entry;
+        }
+
+        /** Why the entry was refused; null for a hit or a miss. */
+        public String refused() {
+            return refused;
         }
     }
 
