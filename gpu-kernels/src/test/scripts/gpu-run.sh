@@ -14,15 +14,22 @@
 #                                    is skipped or aborted), then sc-bench on CUDA (both shapes, f32 and f64, all
 #                                    directions, 30 events) and on the CPU (16 threads, 3 runs)
 #   bash .gpu/run/gpu-run.sh two-gpu   only the two-device test (on a machine with two GPUs)
+#   bash .gpu/run/gpu-run.sh bundle  ahead-of-time kernel bundles: build an sm_90 bundle, run the tensor-product
+#                                    and featurizer GPU tests from it alone (no NVRTC), time a fresh JVM's first
+#                                    batch with and without it (gpu-bundle.sh; words after "bundle" pick its steps:
+#                                    jit build only timing, e.g. "bundle jit build" then "bundle only timing")
 #   bash .gpu/run/gpu-run.sh all     tests and bench
 # Several may be named: "tests conv" runs the tests, then the convolution benchmark.
 set -o pipefail
 words=()
 conv_args=()
+bundle_args=()
 seen_conv=0
+seen_bundle=0
 for a in "${@:-all}"; do
-  if [ $seen_conv = 1 ]; then conv_args+=("$a"); else words+=("$a"); fi
+  if [ $seen_conv = 1 ]; then conv_args+=("$a"); elif [ $seen_bundle = 1 ]; then bundle_args+=("$a"); else words+=("$a"); fi
   [ "$a" = conv ] && seen_conv=1
+  [ "$a" = bundle ] && seen_bundle=1
 done
 has() { for w in "${words[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 OUTDIR=${OUT:-/tmp}
@@ -111,5 +118,8 @@ if has model-tests; then
   trc=${PIPESTATUS[0]}
   [ "$trc" = 0 ] || rc=$trc
   grep -qE '\[ +0 tests skipped' "$OUTDIR/model-gpu-tests.log" || { echo "FAIL: a featurizer GPU test was skipped"; rc=3; }
+fi
+if has bundle; then
+  bash "$(dirname "${BASH_SOURCE[0]}")/gpu-bundle.sh" "${bundle_args[@]}" || rc=1
 fi
 exit $rc

@@ -36,7 +36,8 @@ public final class Main {
             "graph", () -> new GraphCommand(),
             "graph-bench", () -> new GraphBenchCommand(),
             "featurize", () -> new FeaturizeCommand(false),
-            "featurize-bench", () -> new FeaturizeCommand(true)));
+            "featurize-bench", () -> new FeaturizeCommand(true),
+            "kernels", () -> new KernelsCommand()));
 
     private Main() {
     }

@@ -40,7 +40,8 @@ class DocCommandsTest {
             "graph", "cli/src/main/java/org/e3spark/cli/GraphCommand.java",
             "graph-bench", "cli/src/main/java/org/e3spark/cli/GraphBenchCommand.java",
             "featurize", "spark-job/src/main/java/org/e3spark/spark/FeaturizeJob.java",
-            "featurize-bench", "spark-job/src/main/java/org/e3spark/spark/FeaturizeBench.java");
+            "featurize-bench", "spark-job/src/main/java/org/e3spark/spark/FeaturizeBench.java",
+            "kernels", "cli/src/main/java/org/e3spark/cli/KernelsCommand.java");
 
     record DocCommand(String file, int line, List<String> words) {
         @Override

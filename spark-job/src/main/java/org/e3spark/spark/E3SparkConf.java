@@ -70,9 +70,14 @@ public final class E3SparkConf {
             "How often a running partition logs its progress (structures/s); it always logs when it ends.",
             s -> atLeast(Integer.parseInt(s), 1));
 
+    public static final Key<String> KERNELS_BUNDLE = new Key<>("spark.e3spark.kernels.bundle", "paths or ''", "",
+            "Ahead-of-time kernel bundles (bin/e3spark kernels bundle) for executors: paths on the executors, or names of "
+                    + "files shipped with --files, comma-separated; consulted before the kernel cache and NVRTC. '' = none "
+                    + "besides those on the class path (spark-submit --jars kernels.jar).", s -> s);
+
     /** All keys, for docs and the CLI's listing. */
     public static final List<Key<?>> ALL = List.of(BACKEND, GPU_DEVICE, GPU_CONCURRENT_TASKS, DTYPE, ON_ERROR,
-            BATCH_MAX_NODES, BATCH_MAX_EDGES, FORCES, MODEL, WEIGHTS, PROGRESS_SECONDS);
+            BATCH_MAX_NODES, BATCH_MAX_EDGES, FORCES, MODEL, WEIGHTS, PROGRESS_SECONDS, KERNELS_BUNDLE);
 
     private E3SparkConf() {
     }

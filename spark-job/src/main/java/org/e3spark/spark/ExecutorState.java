@@ -1,8 +1,13 @@
 package org.e3spark.spark;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkFiles;
+import org.e3spark.kernels.bundle.KernelBundles;
 import org.e3spark.model.FeaturizerModel;
 import org.e3spark.model.ModelIo;
 import org.slf4j.Logger;
@@ -56,6 +61,39 @@ final class ExecutorState {
     /** Featurizers kept open between this executor's tasks. */
     static FeaturizerPool featurizers() {
         return FEATURIZERS;
+    }
+
+    /**
+     * Makes the kernel bundles of this application known to the kernel library (once per setting and class
+     * loader): those on the task's class path ({@code --jars}) and those {@code spark.e3spark.kernels.bundle}
+     * names, each a path on this executor or the name of a file shipped with {@code --files}.
+     */
+    static void kernelBundles(SparkConf conf) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader != null && LOGGED.add("bundles-classpath:" + System.identityHashCode(loader))) {
+            KernelBundles.system().addFromClassPath(loader);
+        }
+        String configured = conf == null ? "" : E3SparkConf.KERNELS_BUNDLE.get(conf);
+        if (configured.isBlank() || !LOGGED.add("bundles:" + configured)) {
+            return;
+        }
+        for (String name : configured.split(",")) {
+            if (name.isBlank()) {
+                continue;
+            }
+            Path p = Path.of(name.strip());
+            if (!Files.isRegularFile(p)) {
+                try {
+                    Path shipped = Path.of(SparkFiles.get(p.getFileName().toString()));
+                    if (Files.isRegularFile(shipped)) {
+                        p = shipped;
+                    }
+                } catch (RuntimeException e) {
+                    // no SparkFiles here (no SparkEnv): the path stays as given and its absence is logged below
+                }
+            }
+            KernelBundles.system().add(p); // a missing or refused bundle is logged once there; kernels are compiled
+        }
     }
 
     static void infoOnce(String key, String format, Object... args) {

@@ -136,6 +136,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 return;
             }
             model = ExecutorState.model(fingerprint, modelBytes.value());
+            ExecutorState.kernelBundles(org.apache.spark.SparkEnv.get() == null ? null : org.apache.spark.SparkEnv.get().conf());
             graph = model.config().radiusGraph();
             device = DeviceChoice.decide(DeviceChoice.taskGpuAddress(TaskContext.get()), settings.gpuDevice(),
                     settings.backend());

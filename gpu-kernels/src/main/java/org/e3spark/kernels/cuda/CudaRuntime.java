@@ -2,6 +2,7 @@ package org.e3spark.kernels.cuda;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.e3spark.kernels.bundle.KernelBundles;
 import org.e3spark.kernels.internal.cache.KernelCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The default device is {@code -De3spark.cuda.device=N}, else {@code E3SPARK_CUDA_DEVICE}, else 0
  * (Spark executors pass the GPU they were given). INFO is logged once per device and once for the
- * compiler: device, architecture, NVRTC version and cache directory.
+ * compiler: device, architecture, kernel bundles and cache directory (NVRTC logs its version when
+ * it is first needed: with a kernel bundle covering the workload it never is).
  */
 public final class CudaRuntime {
 
@@ -65,10 +67,11 @@ public final class CudaRuntime {
             synchronized (CudaRuntime.class) {
                 c = compiler;
                 if (c == null) {
-                    Nvrtc nvrtc = Nvrtc.system();
                     KernelCache cache = KernelCache.atDefaultDirectory();
-                    c = new CachingKernelCompiler(nvrtc, cache);
-                    LOG.info("NVRTC {} from {}; kernel cache {}", nvrtc.version(), nvrtc.libraryDescription(),
+                    KernelBundles bundles = KernelBundles.system();
+                    // NVRTC is loaded (and logs itself) on the first kernel no bundle holds
+                    c = new CachingKernelCompiler(Nvrtc::system, cache, bundles);
+                    LOG.info("kernel bundles {}; kernel cache {}", bundles.isEmpty() ? "none" : bundles.bundles(),
                             cache.directory().map(Object::toString).orElse("in memory only"));
                     compiler = c;
                 }

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class Nvrtc implements RuntimeCompiler<GpuArch> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Nvrtc.class);
+    /** {@code -De3spark.nvrtc.disabled=true}: this process never loads NVRTC (every kernel must come from a bundle). */
+    public static final String DISABLED_PROPERTY = "e3spark.nvrtc.disabled";
     private static volatile Nvrtc system;
 
     /** NVRTC's own version. */
@@ -79,7 +81,7 @@ public final class Nvrtc implements RuntimeCompiler<GpuArch> {
     /**
      * The process-wide NVRTC, found as {@link NvrtcLibrary} describes (configured file, loader path,
      * CUDA installs). Loaded once; a failure is not remembered, so fixing the setup and asking
-     * again works.
+     * again works. Unavailable by design with {@code -De3spark.nvrtc.disabled=true}.
      */
     public static Nvrtc system() {
         Nvrtc n = system;
@@ -87,6 +89,10 @@ public final class Nvrtc implements RuntimeCompiler<GpuArch> {
             synchronized (Nvrtc.class) {
                 n = system;
                 if (n == null) {
+                    if (Boolean.getBoolean(DISABLED_PROPERTY)) {
+                        throw new NvrtcUnavailableException("NVRTC disabled by -D" + DISABLED_PROPERTY
+                                + "=true (kernels come from kernel bundles only)");
+                    }
                     n = load(NvrtcLibrary.candidates(NvrtcLibrary.configuredPath(), System.getenv("CUDA_HOME")));
                     system = n;
                     LOG.info("NVRTC {} from {}; architectures {}", n.version, n.library, n.supportedArchs);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.TPProblem;
+import org.e3spark.kernels.bundle.KernelSource;
 import org.e3spark.kernels.internal.codegen.ConvKernelAbi;
 import org.e3spark.kernels.internal.codegen.GeneratedKernels;
 import org.e3spark.kernels.internal.codegen.GpuTarget;
@@ -129,9 +130,30 @@ final class TensorProductModule implements AutoCloseable {
 
     private static GeneratedKernels generate(TPProblem problem, DType dtype, CudaDevice device, Group group,
                                              boolean convolution, PlannerTuning tuning) {
+        return generate(problem, dtype, targetOf(device), group, convolution, tuning);
+    }
+
+    private static GeneratedKernels generate(TPProblem problem, DType dtype, GpuTarget target, Group group,
+                                             boolean convolution, PlannerTuning tuning) {
         return convolution
-                ? KernelGenerator.generateConv(problem, dtype, targetOf(device), group.kinds, tuning)
-                : KernelGenerator.generate(problem, dtype, targetOf(device), group.kinds, tuning);
+                ? KernelGenerator.generateConv(problem, dtype, target, group.kinds, tuning)
+                : KernelGenerator.generate(problem, dtype, target, group.kinds, tuning);
+    }
+
+    /**
+     * Every translation unit {@link #load} would compile for a device described by {@code target}, with the
+     * program name and options it would use: what an ahead-of-time bundle must hold for this problem.
+     */
+    static List<KernelSource> sources(TPProblem problem, DType dtype, GpuTarget target, boolean convolution,
+                                      PlannerTuning tuning) {
+        List<KernelSource> out = new ArrayList<>();
+        for (Group group : Group.values()) {
+            GeneratedKernels generated = generate(problem, dtype, target, group, convolution, tuning);
+            out.add(new KernelSource(programName(problem, dtype, group, convolution), generated.source(), OPTIONS,
+                    (convolution ? "convolution " : "tensor product ") + group.name().toLowerCase() + " ("
+                            + dtype.name().toLowerCase() + ")"));
+        }
+        return out;
     }
 
     private static String programName(TPProblem problem, DType dtype, Group group, boolean convolution) {

@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
 public record KernelKey(String sha256Hex) {
 
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
-    private static final byte[] DOMAIN = "e3spark-kernel-key-v1".getBytes(StandardCharsets.UTF_8);
+    /** The key derivation, recorded in kernel bundles: a bundle keyed otherwise is refused. */
+    public static final String SCHEME = "e3spark-kernel-key-v1";
+    private static final byte[] DOMAIN = SCHEME.getBytes(StandardCharsets.UTF_8);
 
     public KernelKey {
         if (sha256Hex == null || !HEX64.matcher(sha256Hex).matches()) {

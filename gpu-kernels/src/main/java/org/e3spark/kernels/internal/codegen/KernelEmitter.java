@@ -68,8 +68,11 @@ public final class KernelEmitter {
                     Double.toString(p.pathCoefficient(k)), p.weightOffset(k)));
         }
         w.comment("schedule: one warp of " + s.warpWidth() + " lanes per row, " + s.warpsPerBlock()
-                + " rows per block of " + s.launch().threadsPerBlock() + " threads; grid <= " + s.launch().maxBlocks()
-                + " blocks, grid-stride over rows; target " + s.target().arch());
+                + " rows per block of " + s.launch().threadsPerBlock() + " threads; grid <= "
+                + s.launch().maxBlocks() / s.target().multiprocessors()
+                + " blocks per multiprocessor, grid-stride over rows; target " + s.target().arch());
+        // per multiprocessor, not the device total: the text (and so every kernel key) must not depend on the
+        // SKU's multiprocessor count, or an ahead-of-time bundle built for sm_90 would miss on an H100 PCIe
     }
 
     static void scheduleComment(SourceWriter w, Schedule s) {

@@ -3,6 +3,7 @@ package org.e3spark.model.internal.gpu;
 import java.util.ArrayList;
 import java.util.List;
 import org.e3spark.kernels.ConvGraph;
+import org.e3spark.kernels.bundle.KernelSource;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.cuda.CudaDevice;
 import org.e3spark.kernels.cuda.CudaEvent;
@@ -106,10 +107,9 @@ public final class DeviceFeaturizer implements AutoCloseable {
         this.device = convs.getFirst().device();
         this.multiprocessors = device.multiprocessorCount();
         FeaturizerKernels kernels = new FeaturizerKernels(plan, radial, convScale, dtype);
-        this.source = kernels.render(GpuTarget.Dialect.CUDA, 32);
-        String program = "e3spark_featurizer_" + Integer.toHexString(source.hashCode()) + "_"
-                + dtype.name().toLowerCase() + ".cu";
-        CudaModule m = CudaRuntime.compiler().load(device, source, program, OPTIONS);
+        KernelSource unit = denseStages(kernels, dtype, GpuTarget.Dialect.CUDA, 32);
+        this.source = unit.source();
+        CudaModule m = CudaRuntime.compiler().load(device, source, unit.programName(), unit.options());
         DeviceAllocator a = null;
         CudaStream s = null;
         CudaEvent e0 = null;
@@ -150,6 +150,18 @@ public final class DeviceFeaturizer implements AutoCloseable {
             close();
             throw ex;
         }
+    }
+
+    /**
+     * The dense stages' translation unit as this class compiles it (program name, source, options): also what
+     * a kernel bundle holds for a featurizer ({@code org.e3spark.model.ModelKernels}). HIP: no options.
+     */
+    public static KernelSource denseStages(FeaturizerKernels kernels, DType dtype, GpuTarget.Dialect dialect, int warpWidth) {
+        String src = kernels.render(dialect, warpWidth);
+        String program = "e3spark_featurizer_" + Integer.toHexString(src.hashCode()) + "_" + dtype.name().toLowerCase()
+                + (dialect == GpuTarget.Dialect.CUDA ? ".cu" : ".hip");
+        return new KernelSource(program, src, dialect == GpuTarget.Dialect.CUDA ? OPTIONS : List.of(),
+                "featurizer dense stages (" + dtype.name().toLowerCase() + ")");
     }
 
     /** The generated CUDA source of the dense stages. */
