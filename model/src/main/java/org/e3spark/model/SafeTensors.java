@@ -90,11 +90,15 @@ public final class SafeTensors {
                 // exact and bounded by the bytes present: a shape must never make us allocate more than the file holds
                 if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
                     throw new ModelFormatException(source + ": tensor " + name + " has shape " + shape
-                            + " (dimensions must be integers >= 0)");
+                            + " (an invalid shape: dimensions must be integers >= 0)");
                 }
                 shapeList.add(d.intValue());
                 count = d.intValue() == 0 || count == 0 ? 0 : count > dataLength / d.intValue() ? dataLength + 1
                         : count * d.intValue();
+            }
+            if (count > dataLength) {
+                throw new ModelFormatException(source + ": tensor " + name + " has shape " + shape
+                        + " (more values than the file's " + dataLength + " data bytes hold)");
             }
             JsonNode off = t.path("data_offsets");
             if (!off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber()) {
