@@ -3,6 +3,7 @@ package org.e3spark.model.internal.mace;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -28,6 +29,14 @@ public final class MaceStateDict {
 
     private static final Pattern W3J = Pattern.compile(
             "interactions\\.(\\d+)\\.(conv_tp|skip_tp)\\._compiled_main_left_right\\._w3j_(\\d+)_(\\d+)_(\\d+)");
+
+    /**
+     * What torch.fx calls the same constants when a traced e3nn tensor product is re-traced or saved
+     * by a newer torch (seen with torch 2.11 on a freshly built MACE): no triple in the name, so each
+     * must equal one of its block's wigner_3j tensors.
+     */
+    private static final Pattern TRACED_CONSTANT = Pattern.compile(
+            "interactions\\.(\\d+)\\.conv_tp\\._compiled_main_left_right\\._tensor_constant\\d+");
 
     private final Map<String, NamedTensor> tensors;
     private final String source;
@@ -122,6 +131,7 @@ public final class MaceStateDict {
             for (int[] t : b.convProblem().triples()) {
                 w3j(p + "conv_tp._compiled_main_left_right._w3j_" + t[0] + "_" + t[1] + "_" + t[2], t, c);
             }
+            tracedConstants(k, b.convProblem().triples(), c);
         }
         for (int k = 0; k < net.products.size(); k++) {
             ProductBasisBlock b = net.products.get(k);
@@ -293,6 +303,42 @@ public final class MaceStateDict {
     }
 
     /** e3nn's generated code stores wigner_3j(l1, l2, l3) for paths of three nonzero degrees: check it. */
+    /** Each traced constant of interaction k must be one of its conv_tp's wigner_3j tensors (shape and values). */
+    private void tracedConstants(int k, List<int[]> triples, MaceConfig c) {
+        for (String name : tensors.keySet()) {
+            Matcher m = TRACED_CONSTANT.matcher(name);
+            if (!m.matches() || Integer.parseInt(m.group(1)) != k) {
+                continue;
+            }
+            NamedTensor t = tensors.get(name);
+            for (int[] tr : triples) {
+                if (Arrays.equals(t.shape(), new int[] {2 * tr[0] + 1, 2 * tr[1] + 1, 2 * tr[2] + 1})
+                        && close(t.values(), ClebschGordan.wigner3j(tr[0], tr[1], tr[2], c.convention()))) {
+                    used.add(name);
+                    break;
+                }
+            }
+            if (!used.contains(name)) {
+                throw new ModelFormatException(source + ": tensor " + name + " " + Arrays.toString(t.shape())
+                        + " is none of interaction " + k + "'s wigner_3j tensors in the convention of e3nn "
+                        + (c.e3nnVersion() == null ? "0.4.4 (no e3nn_version given)" : c.e3nnVersion())
+                        + "; is config key 'e3nn_version' right?");
+            }
+        }
+    }
+
+    private static boolean close(double[] a, double[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (Math.abs(a[i] - b[i]) > 1e-6) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void w3j(String name, int[] t, MaceConfig c) {
         NamedTensor tensor = tensors.get(name);
         if (tensor == null) {
