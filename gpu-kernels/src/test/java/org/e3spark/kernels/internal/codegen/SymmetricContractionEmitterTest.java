@@ -90,8 +90,10 @@ class SymmetricContractionEmitterTest {
             assertEquals(p.outputs().size() * p.correlation(), plan.chunks().size());
         }
         SymmetricContractionPlan mace = SymmetricContractionPlan.of(all.get("mace-mp-medium"));
-        System.out.printf("mace-mp-medium plan: %d terms, %d pairs, %d weight columns, %d flops/node-channel%n",
-                mace.terms(), mace.pairs(), mace.pathsTotal(), mace.forwardFlopsPerNodeChannel());
+        System.out.printf("mace-mp-medium plan: %d terms, %d pairs, %d weight columns (largest chunk %d), %d flops/node-channel%n",
+                mace.terms(), mace.pairs(), mace.pathsTotal(),
+                mace.chunks().stream().mapToInt(SymmetricContractionPlan.Chunk::paths).max().orElse(0),
+                mace.forwardFlopsPerNodeChannel());
         assertTrue(mace.unrollable());
     }
 
@@ -149,7 +151,7 @@ class SymmetricContractionEmitterTest {
                 long t0 = System.nanoTime();
                 Path exe = ScHostRunner.compile(plan, dt, sub);
                 System.out.printf("g++ %-16s %s in %d ms%n", en.getKey(), dt, (System.nanoTime() - t0) / 1_000_000);
-                for (int batch : new int[] {0, 1, 7, 77}) {
+                for (int batch : new int[] {0, 1, 7, 77, 333}) {
                     ScOracle.Inputs in = ScOracle.random(p, batch, 31L * batch + 7, batch > 7 ? 10 : 0);
                     if (dt == DType.FLOAT32) {
                         in = in.roundedToFloat();
