@@ -311,6 +311,25 @@ public final class SymmetricContractionProblem {
         return weightAt(name)[0];
     }
 
+    /**
+     * True for a weight MACE replaces by a frozen all-zero {@code EmptyParam} (no gradient in PyTorch):
+     * MACE flags each order nu whose U_nu is all zero, then freezes {@code weights_max} for nu = correlation
+     * but, for the lower orders, {@code weights.(nu-1)} — which is order correlation-nu, not nu, when
+     * correlation >= 3 (MACE's index quirk, reproduced here). A loaded state dict holds zeros there, so
+     * forward agrees; this engine still returns the mathematical gradient of every weight, so a trainer
+     * that must behave like MACE masks the gradients of these weights.
+     */
+    public boolean weightFrozenByMace(String name) {
+        int[] at = weightAt(name);
+        int i = at[0];
+        int nu = at[1];
+        if (nu == correlation) {
+            return isZeroBasis(i, correlation);
+        }
+        int j = correlation - 1 - nu; // weights.j
+        return isZeroBasis(i, j + 1);
+    }
+
     /** Length of the flat weight vector (every weight of {@link #weightNames()}). */
     public int weightNumel() {
         return weightNumel;

@@ -28,6 +28,7 @@ public final class TPProblem {
     private final double[] outVariances;
     private final boolean sharedWeights;
     private final Layout layout;
+    private final CgConvention cgConvention;
     // derived
     private final double[] coefficients;
     private final int[] weightOffsets;
@@ -45,6 +46,7 @@ public final class TPProblem {
         this.outVariances = variances("out", b.outVariances, out);
         this.sharedWeights = b.sharedWeights;
         this.layout = b.layout;
+        this.cgConvention = b.cgConvention;
         for (int k = 0; k < instructions.size(); k++) {
             validate(k, instructions.get(k));
         }
@@ -52,7 +54,9 @@ public final class TPProblem {
         this.weightOffsets = new int[instructions.size()];
         int offset = 0;
         for (int k = 0; k < instructions.size(); k++) {
-            coefficients[k] = computeCoefficient(k);
+            Instruction ins = instructions.get(k);
+            coefficients[k] = computeCoefficient(k) * cgConvention.sign(in1.get(ins.in1()).l(),
+                    in2.get(ins.in2()).l(), out.get(ins.out()).l());
             weightOffsets[k] = offset;
             offset = Math.addExact(offset, weightSize(k));
         }
@@ -209,7 +213,16 @@ public final class TPProblem {
         return layout;
     }
 
-    /** The final coefficient c of instruction k (e3nn's {@code path_weight} after normalization). */
+    /** Which {@code wigner_3j} sign convention the paths use; {@link CgConvention#E3NN} by default. */
+    public CgConvention cgConvention() {
+        return cgConvention;
+    }
+
+    /**
+     * The final coefficient c of instruction k (e3nn's {@code path_weight} after normalization), times
+     * the sign the CG convention gives the path's triple (-1 where e3nn 0.4.4 negates its tensor), so every
+     * engine gets the convention from this one number.
+     */
     public double pathCoefficient(int k) {
         return coefficients[k];
     }
@@ -275,6 +288,7 @@ public final class TPProblem {
         b.outVariances = outVariances.clone();
         b.sharedWeights = sharedWeights;
         b.layout = layout;
+        b.cgConvention = cgConvention;
         return b;
     }
 
@@ -290,6 +304,9 @@ public final class TPProblem {
         sb.append(";in1_var=").append(Arrays.toString(in1Variances));
         sb.append(";in2_var=").append(Arrays.toString(in2Variances));
         sb.append(";out_var=").append(Arrays.toString(outVariances));
+        if (cgConvention != CgConvention.E3NN) {
+            sb.append(";cg=").append(cgConvention);
+        }
         sb.append(";instructions=");
         for (Instruction i : instructions) {
             sb.append(i);
@@ -326,6 +343,7 @@ public final class TPProblem {
         private double[] outVariances;
         private boolean sharedWeights = false;
         private Layout layout = Layout.MUL_IR;
+        private CgConvention cgConvention = CgConvention.E3NN;
 
         private Builder(Irreps in1, Irreps in2, Irreps out) {
             this.in1 = Objects.requireNonNull(in1, "irreps in1");
@@ -381,6 +399,12 @@ public final class TPProblem {
 
         public Builder layout(Layout layout) {
             this.layout = Objects.requireNonNull(layout, "layout");
+            return this;
+        }
+
+        /** e3nn >= 0.5's CG signs (the default) or e3nn 0.4.4's ({@link CgConvention#LEGACY_E3NN_044}, MACE's). */
+        public Builder cgConvention(CgConvention convention) {
+            this.cgConvention = Objects.requireNonNull(convention, "cgConvention");
             return this;
         }
 

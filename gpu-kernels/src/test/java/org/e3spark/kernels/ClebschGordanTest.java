@@ -13,20 +13,61 @@ import org.junit.jupiter.api.Test;
 
 class ClebschGordanTest {
 
-    @Test
-    void matchesEveryE3nnGoldenTripleUpToL6() {
-        JsonNode g = Golden.read("wigner_3j.json");
+    static java.util.stream.Stream<Golden.Release> releases() {
+        return Golden.RELEASES.stream();
+    }
+
+    /** e3nn 0.6.0's wigner_3j with the current signs, e3nn 0.4.4's with the legacy ones. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("releases")
+    void matchesEveryE3nnGoldenTripleUpToL6(Golden.Release release) {
+        JsonNode g = Golden.read(release.folder(), "wigner_3j.json");
         int count = 0;
         for (JsonNode e : g.get("entries")) {
             int l1 = e.get("l1").asInt();
             int l2 = e.get("l2").asInt();
             int l3 = e.get("l3").asInt();
             double[] expected = Golden.doubles(e, "values");
-            double[] actual = ClebschGordan.wigner3j(l1, l2, l3);
+            double[] actual = ClebschGordan.wigner3j(l1, l2, l3, release.convention());
             Tolerance.assertClose(expected, actual, Tolerance.FLOAT64, "wigner_3j(" + l1 + "," + l2 + "," + l3 + ")");
             count++;
         }
         assertTrue(count > 100, "golden file had only " + count + " entries");
+    }
+
+    /**
+     * The legacy sign table is e3nn 0.4.4's rule applied to the current tensors: each sorted triple made
+     * positive at [l1, l2, l3], else at its first nonzero entry (golden/README.md), to l = 11.
+     */
+    @Test
+    void legacySignsFollowE3nn044sRuleToL11() {
+        int negated = 0;
+        for (int l3 = 0; l3 <= CgConvention.LEGACY_MAX_L; l3++) {
+            for (int l2 = 0; l2 <= l3; l2++) {
+                for (int l1 = 0; l1 <= l2; l1++) {
+                    if (!ClebschGordan.isTriangle(l1, l2, l3)) {
+                        continue;
+                    }
+                    double[] c = ClebschGordan.wigner3j(l1, l2, l3);
+                    double v = c[(l1 * (2 * l2 + 1) + l2) * (2 * l3 + 1) + l3];
+                    if (Math.abs(v) < 1e-12) {
+                        for (double e : c) {
+                            if (Math.abs(e) > 1e-12) {
+                                v = e;
+                                break;
+                            }
+                        }
+                    }
+                    int expected = v < 0 ? -1 : 1;
+                    negated += v < 0 ? 1 : 0;
+                    assertEquals(expected, CgConvention.LEGACY_E3NN_044.sign(l1, l2, l3), l1 + "," + l2 + "," + l3);
+                    assertEquals(expected, CgConvention.LEGACY_E3NN_044.sign(l3, l1, l2), l3 + "," + l1 + "," + l2);
+                }
+            }
+        }
+        assertEquals(44, negated);
+        assertThrows(IllegalArgumentException.class, () -> CgConvention.LEGACY_E3NN_044.sign(1, 12, 12));
+        assertEquals(1, CgConvention.E3NN.sign(1, 12, 12));
     }
 
     @Test

@@ -13,9 +13,15 @@ import org.junit.jupiter.api.Test;
 
 class SphericalHarmonicsTest {
 
-    @Test
-    void matchesE3nnGoldensInAllNormalizations() {
-        JsonNode g = Golden.read("spherical_harmonics.json");
+    static java.util.stream.Stream<Golden.Release> releases() {
+        return Golden.RELEASES.stream();
+    }
+
+    /** Both e3nn releases' files (spherical harmonics carry no CG signs, so they agree). */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("releases")
+    void matchesE3nnGoldensInAllNormalizations(Golden.Release release) {
+        JsonNode g = Golden.read(release.folder(), "spherical_harmonics.json");
         int lmax = g.get("lmax").asInt();
         double[] v = Golden.doubles(g, "vectors");
         check(g, "normalize_true_component", SphericalHarmonics.evaluate(lmax, v, true, ShNormalization.COMPONENT));

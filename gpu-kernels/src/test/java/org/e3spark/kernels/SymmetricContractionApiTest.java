@@ -76,6 +76,13 @@ class SymmetricContractionApiTest {
             assertEquals(0.0, v);
         }
         assertTrue(!p.isZeroBasis(0, 2) && p.numPaths(0, 2) >= 1);
+        // MACE freezes weights.0 (order 2, not the all-zero order 1) at correlation 3: its index quirk
+        assertTrue(p.weightFrozenByMace("contractions.0.weights.0"));
+        assertTrue(!p.weightFrozenByMace("contractions.0.weights.1"));
+        assertTrue(!p.weightFrozenByMace("contractions.0.weights_max"));
+        SymmetricContractionProblem p2 = builder("4x0e+4x1o", "4x1e").correlation(2).build();
+        assertTrue(p2.weightFrozenByMace("contractions.0.weights.0")); // order 1 itself at correlation 2
+        assertTrue(!p2.weightFrozenByMace("contractions.0.weights_max"));
         // an l = 0 output drops the first axis also in the fallback: (D, .., D, 1)
         SymmetricContractionProblem q = builder("4x0e+4x1o", "4x0o").correlation(3).build();
         assertArrayEquals(new int[] {4, 1}, q.basisShape(0, 1));

@@ -356,6 +356,7 @@ class SymmetricContractionPropertyTest {
                 Arguments.of("3x0e+3x1o+3x2e", "3x0e+3x1o+3x2o", 2, 0),
                 Arguments.of("3x0e+3x1o", "3x0e+3x1o", 4, 7),
                 Arguments.of("128x0e+128x1o", "128x0e+128x1o", 2, 3),
+                Arguments.of("20x0e+20x1o+20x2e", "20x0e+20x1o+20x2e", 3, 13),
                 Arguments.of("1x0e+1x1o", "1x0e+1x1o", 2, 4097),
                 Arguments.of("3x0e+3x1o", "3x0e+3x1e", 3, 4097));
     }

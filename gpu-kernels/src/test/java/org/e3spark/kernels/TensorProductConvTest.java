@@ -25,21 +25,23 @@ class TensorProductConvTest {
 
     static Stream<Arguments> goldenCases() {
         List<Arguments> cases = new ArrayList<>();
-        for (String file : Golden.filesOfKind("convolution")) {
-            for (Backend backend : new Backend[] {Backend.CPU, Backend.CPU_REFERENCE}) {
-                for (ConvMode mode : ConvMode.values()) {
-                    cases.add(Arguments.of(file, backend, mode));
+        for (Golden.Release release : Golden.RELEASES) {
+            for (String file : Golden.filesOfKind(release.folder(), "convolution")) {
+                for (Backend backend : new Backend[] {Backend.CPU, Backend.CPU_REFERENCE}) {
+                    for (ConvMode mode : ConvMode.values()) {
+                        cases.add(Arguments.of(release, file, backend, mode));
+                    }
                 }
             }
         }
         return cases.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1} {2}")
+    @ParameterizedTest(name = "{0} {1} {2} {3}")
     @MethodSource("goldenCases")
-    void matchesE3nnGoldensInBothDtypes(String file, Backend backend, ConvMode mode) {
-        JsonNode g = Golden.read(file);
-        TPProblem problem = Golden.problem(g);
+    void matchesE3nnGoldensInBothDtypes(Golden.Release release, String file, Backend backend, ConvMode mode) {
+        JsonNode g = Golden.read(release.folder(), file);
+        TPProblem problem = Golden.problem(g, release.convention());
         ConvGraph graph = ConvGraph.of(Golden.ints(g, "sender"), Golden.ints(g, "receiver"), g.get("nodes").asInt());
         double[] x = Golden.doubles(g, "x");
         double[] y = Golden.doubles(g, "y");

@@ -13,26 +13,31 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every e3nn tensor-product golden, on every CPU backend, in both dtypes and both layouts. */
+/**
+ * Every e3nn tensor-product golden of both releases (0.6.0 with current CG signs, 0.4.4 with legacy
+ * ones), on every CPU backend, in both dtypes and both layouts.
+ */
 class TensorProductGoldenTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        for (String file : Golden.filesOfKind("tensor_product")) {
-            for (Backend backend : new Backend[] {Backend.CPU, Backend.CPU_REFERENCE}) {
-                for (Layout layout : Layout.values()) {
-                    cases.add(Arguments.of(file, backend, layout));
+        for (Golden.Release release : Golden.RELEASES) {
+            for (String file : Golden.filesOfKind(release.folder(), "tensor_product")) {
+                for (Backend backend : new Backend[] {Backend.CPU, Backend.CPU_REFERENCE}) {
+                    for (Layout layout : Layout.values()) {
+                        cases.add(Arguments.of(release, file, backend, layout));
+                    }
                 }
             }
         }
         return cases.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1} {2}")
+    @ParameterizedTest(name = "{0} {1} {2} {3}")
     @MethodSource("cases")
-    void float64MatchesE3nnInEveryDirection(String file, Backend backend, Layout layout) {
-        JsonNode g = Golden.read(file);
-        TPProblem problem = Golden.problem(g).withLayout(layout);
+    void float64MatchesE3nnInEveryDirection(Golden.Release release, String file, Backend backend, Layout layout) {
+        JsonNode g = Golden.read(release.folder(), file);
+        TPProblem problem = Golden.problem(g, release.convention()).withLayout(layout);
         checkCoefficientsAndWeights(g, problem);
         int batch = g.get("batch").asInt();
         double[] x = toLayout(problem.in1(), Golden.doubles(g, "x"), layout, batch);
@@ -57,11 +62,11 @@ class TensorProductGoldenTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} {1} {2}")
+    @ParameterizedTest(name = "{0} {1} {2} {3}")
     @MethodSource("cases")
-    void float32MeetsSpecTolerances(String file, Backend backend, Layout layout) {
-        JsonNode g = Golden.read(file);
-        TPProblem problem = Golden.problem(g).withLayout(layout);
+    void float32MeetsSpecTolerances(Golden.Release release, String file, Backend backend, Layout layout) {
+        JsonNode g = Golden.read(release.folder(), file);
+        TPProblem problem = Golden.problem(g, release.convention()).withLayout(layout);
         int batch = g.get("batch").asInt();
         float[] x = RandomData.toFloat(toLayout(problem.in1(), Golden.doubles(g, "x"), layout, batch));
         float[] y = RandomData.toFloat(toLayout(problem.in2(), Golden.doubles(g, "y"), layout, batch));
@@ -86,12 +91,15 @@ class TensorProductGoldenTest {
         }
     }
 
-    /** The final path coefficients and weight order are e3nn's. */
+    /** The final path coefficients (e3nn's path_weight times the convention's CG sign) and weight order are e3nn's. */
     private static void checkCoefficientsAndWeights(JsonNode g, TPProblem problem) {
         assertEquals(g.get("weight_numel").asInt(), problem.weightNumel(), "weight_numel");
         int k = 0;
         for (JsonNode ins : g.get("instructions")) {
-            assertEquals(ins.get("path_weight").asDouble(), problem.pathCoefficient(k), 1e-14,
+            Instruction i = problem.instruction(k);
+            int sign = problem.cgConvention().sign(problem.in1().get(i.in1()).l(), problem.in2().get(i.in2()).l(),
+                    problem.out().get(i.out()).l());
+            assertEquals(sign * ins.get("path_weight").asDouble(), problem.pathCoefficient(k), 1e-14,
                     "coefficient of instruction " + k);
             int[] shape = problem.weightShape(k);
             JsonNode expected = ins.get("weight_shape");

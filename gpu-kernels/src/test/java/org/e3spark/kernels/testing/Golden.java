@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.e3spark.kernels.CgConvention;
 import org.e3spark.kernels.ConnectionMode;
 import org.e3spark.kernels.IrrepNormalization;
 import org.e3spark.kernels.Irreps;
@@ -32,6 +33,18 @@ public final class Golden {
     public static final String E3NN_060 = "e3nn-0.6.0";
     /** e3nn 0.4.4's vectors (the version MACE pins; legacy CG signs). */
     public static final String E3NN_044 = "e3nn-0.4.4";
+
+    /** An e3nn release's golden folder and the CG sign convention that reproduces it. */
+    public record Release(String folder, CgConvention convention) {
+        @Override
+        public String toString() {
+            return folder;
+        }
+    }
+
+    /** Both e3nn releases with goldens: 0.6.0 (current signs) and 0.4.4 (legacy signs, MACE's). */
+    public static final List<Release> RELEASES = List.of(
+            new Release(E3NN_060, CgConvention.E3NN), new Release(E3NN_044, CgConvention.LEGACY_E3NN_044));
 
     /** The e3nn 0.6.0 golden folder. */
     public static Path dir() {
@@ -125,6 +138,11 @@ public final class Golden {
 
     /** The problem a tensor_product or convolution golden was made with, rebuilt from e3nn's arguments. */
     public static TPProblem problem(JsonNode g) {
+        return problem(g, CgConvention.E3NN);
+    }
+
+    /** As {@link #problem(JsonNode)}, in the CG sign convention of the release the golden came from. */
+    public static TPProblem problem(JsonNode g, CgConvention convention) {
         TPProblem.Builder b = TPProblem.builder(
                 Irreps.parse(g.get("irreps_in1").asText()),
                 Irreps.parse(g.get("irreps_in2").asText()),
@@ -132,6 +150,7 @@ public final class Golden {
         b.irrepNormalization(IrrepNormalization.valueOf(g.get("irrep_normalization").asText().toUpperCase()));
         b.pathNormalization(PathNormalization.valueOf(g.get("path_normalization").asText().toUpperCase()));
         b.sharedWeights(g.get("shared_weights").asBoolean());
+        b.cgConvention(convention);
         double[] userPathWeights = userPathWeights(g);
         int k = 0;
         for (JsonNode ins : g.get("instructions")) {

@@ -6,24 +6,32 @@ import org.e3spark.kernels.SymmetricContractionProblem;
 import org.e3spark.kernels.internal.math.SymmetricPolynomial;
 
 /**
- * The fast exact CPU engine: the problem's {@link SymmetricPolynomial} evaluated per node and channel.
+ * The fast exact CPU engine: the problem's {@link SymmetricPolynomial} evaluated per node, with the
+ * channels of a block of up to {@link #LANES} as contiguous lanes (the inner loops run over channels,
+ * which the JIT vectorizes).
  *
- * <p>Per call, the weights are folded into the table once per (element, channel):
- * {@code V[z, c, q] = sum over terms of pair q of W_nu[z, k, c] * coefficient}, a pair q being a distinct
- * (M, monomial). A node-channel then costs one multiplication per monomial (each is its parent times one
- * x) and one FMA per pair: {@code out[M] += V[z, c, q] * monomial_q}. Backward runs reverse mode over the
- * same monomial tree (x gradient) and accumulates {@code G[z, c, q] += g[M] * monomial_q}, unfolded into
- * the weight gradient at the end; double backward adds forward-mode tangents of the monomials along dx.
+ * <p>Per call the weights are folded into the table once per element: {@code V[z, q, c] = sum over the
+ * terms of pair q of W_nu[z, k, c] * coefficient}, a pair q being a distinct (M, monomial). A node then
+ * costs, per channel, one multiplication per monomial (each is its parent times one x) and one FMA per
+ * pair: {@code out[c, M] = sum over the pairs of M of V[z, q, c] * monomial_q}. Backward runs reverse
+ * mode over the same monomial tree (x gradient) and accumulates {@code G[z, q, c] += g[c, M] * monomial_q},
+ * unfolded into the weight gradient at the end; double backward adds forward-mode tangents along dx.
  *
- * <p>Work is split into tasks (channel, node segment); the split depends only on the sizes, never on
- * the number of cores, and partial weight gradients are summed in segment order, so every result is
- * bit-identical on any machine.
+ * <p>Rows are split into segments whose number depends only on the sizes, never on the cores, and the
+ * segments' partial weight gradients are added in segment order: results are bit-identical anywhere.
  */
 final class ScPolynomialEngine implements ScEngine {
 
-    /** Aim for this many tasks when there are few channels (fixed: results must not depend on cores). */
-    private static final int TARGET_TASKS = 32;
-    private static final int MIN_SEGMENT_ROWS = 256;
+    /** Channels per block: the width of the inner loops. */
+    static final int LANES = 16;
+    /** Rows per task, at least. */
+    private static final int SEGMENT_ROWS = 64;
+    /** Forward needs no partial sums; this many segments keep any pool busy without churning scratch. */
+    private static final int MAX_FORWARD_SEGMENTS = 64;
+    /** At most this many segments carry partial weight gradients (each elements x pairs x channels). */
+    private static final int MAX_GRADIENT_SEGMENTS = 16;
+    /** ... and together at most this many doubles. */
+    private static final long MAX_PARTIAL_DOUBLES = 1L << 24;
 
     private final int c;
     private final int d;
@@ -32,15 +40,16 @@ final class ScPolynomialEngine implements ScEngine {
     private final int nMono;
     private final int[] parent;
     private final int[] last;
-    private final int nPairs;          // all outputs' pairs, concatenated
-    private final int[] pairMonomial;  // [nPairs]
-    private final int[] pairOutStart;  // [nPairs] where the pair's component M of channel 0 sits in an output row
-    private final int[] pairOutStride; // [nPairs] 2L+1 of the pair's output: the step from channel to channel
-    private final int[] pairBase;      // [outputs + 1]
+    private final int nPairs;
+    private final int[] pairMonomial;
+    /** Runs of pairs with one output component: run r covers pairs runStart[r] .. runStart[r + 1] - 1. */
+    private final int[] runStart;
+    private final int[] runOut;    // where channel 0 of the run's component sits in an output row
+    private final int[] runStride; // 2L+1 of the run's output: the step from channel to channel
     private final int nTerms;
-    private final int[] termPair;      // global pair index
-    private final int[] termW0;        // weightOffset(i, nu) + k * C
-    private final int[] termZStride;   // P_nu * C
+    private final int[] termPair;
+    private final int[] termW0;      // weightOffset(i, nu) + k * C
+    private final int[] termZStride; // P_nu * C
     private final double[] termCoef;
 
     ScPolynomialEngine(SymmetricContractionProblem p) {
@@ -57,123 +66,199 @@ final class ScPolynomialEngine implements ScEngine {
             last[t] = poly.monomialLast(t);
         }
         int outs = poly.outputCount();
-        this.pairBase = new int[outs + 1];
+        int pairs = 0;
         int terms = 0;
+        int runs = 0;
         for (int i = 0; i < outs; i++) {
-            pairBase[i + 1] = pairBase[i] + poly.pairCount(i);
+            pairs += poly.pairCount(i);
             terms += poly.termCount(i);
+            for (int q = 0; q < poly.pairCount(i); q++) {
+                if (q == 0 || poly.pairComponent(i, q) != poly.pairComponent(i, q - 1)) {
+                    runs++;
+                }
+            }
         }
-        this.nPairs = pairBase[outs];
-        this.pairMonomial = new int[nPairs];
-        this.pairOutStart = new int[nPairs];
-        this.pairOutStride = new int[nPairs];
+        this.nPairs = pairs;
         this.nTerms = terms;
+        this.pairMonomial = new int[pairs];
+        this.runStart = new int[runs + 1];
+        this.runOut = new int[runs];
+        this.runStride = new int[runs];
         this.termPair = new int[terms];
         this.termW0 = new int[terms];
         this.termZStride = new int[terms];
         this.termCoef = new double[terms];
+        int base = 0;
+        int r = 0;
         int e = 0;
         for (int i = 0; i < outs; i++) {
             for (int q = 0; q < poly.pairCount(i); q++) {
-                pairMonomial[pairBase[i] + q] = poly.pairMonomial(i, q);
-                pairOutStart[pairBase[i] + q] = p.outputOffset(i) + poly.pairComponent(i, q);
-                pairOutStride[pairBase[i] + q] = p.outputs().get(i).dim();
+                pairMonomial[base + q] = poly.pairMonomial(i, q);
+                if (q == 0 || poly.pairComponent(i, q) != poly.pairComponent(i, q - 1)) {
+                    runStart[r] = base + q;
+                    runOut[r] = p.outputOffset(i) + poly.pairComponent(i, q);
+                    runStride[r] = p.outputs().get(i).dim();
+                    r++;
+                }
             }
             for (int t = 0; t < poly.termCount(i); t++, e++) {
                 int nu = poly.termOrder(i, t);
-                termPair[e] = pairBase[i] + poly.termPair(i, t);
+                termPair[e] = base + poly.termPair(i, t);
                 termW0[e] = p.weightOffset(i, nu) + poly.termPath(i, t) * c;
                 termZStride[e] = p.numPaths(i, nu) * c;
                 termCoef[e] = poly.termCoefficient(i, t);
             }
+            base += poly.pairCount(i);
         }
+        runStart[runs] = pairs;
     }
 
-    /** For each pair, where it adds to in an output row for channel ch. */
-    private int[] outIndex(int ch) {
-        int[] idx = new int[nPairs];
-        for (int q = 0; q < nPairs; q++) {
-            idx[q] = pairOutStart[q] + ch * pairOutStride[q];
-        }
-        return idx;
-    }
+    // ---- weights folded into the table, and pair sums unfolded into weight gradients ----
 
-    // ---- weights folded into the table, and unfolded from pair sums ----
-
-    /** V[(z C + ch) nPairs + q] = sum over terms of q of W[z, k, ch] * coefficient. */
+    /** V[(z nPairs + q) C + ch] = sum over the terms of q of W[z, k, ch] * coefficient. */
     private double[] fold(double[] w) {
-        double[] v = new double[elements * c * nPairs];
-        IntStream.range(0, elements * c).parallel().forEach(zc -> {
-            int z = zc / c;
-            int ch = zc % c;
-            int base = zc * nPairs;
+        double[] v = new double[elements * nPairs * c];
+        IntStream.range(0, elements).parallel().forEach(z -> {
             for (int e = 0; e < nTerms; e++) {
-                v[base + termPair[e]] += w[termW0[e] + z * termZStride[e] + ch] * termCoef[e];
+                int dst = (z * nPairs + termPair[e]) * c;
+                int src = termW0[e] + z * termZStride[e];
+                double coef = termCoef[e];
+                for (int ch = 0; ch < c; ch++) {
+                    v[dst + ch] += w[src + ch] * coef;
+                }
             }
         });
         return v;
     }
 
-    /** gw[W index of term] += coefficient * G[(z C + ch) nPairs + pair]; each (z, ch) writes its own entries. */
-    private void unfold(double[] pairSums, double[] gw) {
-        IntStream.range(0, elements * c).parallel().forEach(zc -> {
-            int z = zc / c;
-            int ch = zc % c;
-            int base = zc * nPairs;
+    /** gw[W index of each term] += coefficient * G[(z nPairs + pair) C + ch]; each element writes its own rows. */
+    private void unfold(double[] sums, double[] gw) {
+        IntStream.range(0, elements).parallel().forEach(z -> {
             for (int e = 0; e < nTerms; e++) {
-                gw[termW0[e] + z * termZStride[e] + ch] += termCoef[e] * pairSums[base + termPair[e]];
+                int src = (z * nPairs + termPair[e]) * c;
+                int dst = termW0[e] + z * termZStride[e];
+                double coef = termCoef[e];
+                for (int ch = 0; ch < c; ch++) {
+                    gw[dst + ch] += coef * sums[src + ch];
+                }
             }
         });
     }
 
     // ---- task split ----
 
-    private int segments(int batch) {
+    private static int segments(int batch, int cap) {
         if (batch == 0) {
             return 0;
         }
-        int wanted = Math.max(1, TARGET_TASKS / c);
-        int bySize = Math.max(1, batch / MIN_SEGMENT_ROWS);
-        return Math.min(wanted, bySize);
+        return Math.max(1, Math.min(cap, (batch + SEGMENT_ROWS - 1) / SEGMENT_ROWS));
     }
 
-    private interface Task {
-        void run(int ch, int from, int to, int segment);
+    private int gradientSegments(int batch) {
+        long perSegment = Math.max(1L, (long) elements * nPairs * c);
+        int byMemory = (int) Math.max(1, Math.min(MAX_GRADIENT_SEGMENTS, MAX_PARTIAL_DOUBLES / perSegment));
+        return segments(batch, byMemory);
     }
 
-    private void forEachTask(int batch, Task task) {
-        int s = segments(batch);
-        if (s == 0) {
-            return;
+    private interface RowTask {
+        void run(int from, int to, int segment);
+    }
+
+    private static void forEachSegment(int batch, int s, RowTask task) {
+        IntStream range = IntStream.range(0, s);
+        (s > 1 ? range.parallel() : range).forEach(seg -> task.run(
+                (int) ((long) batch * seg / s), (int) ((long) batch * (seg + 1) / s), seg));
+    }
+
+    /** A segment's scratch, for one block of channels: arrays [index * LANES + lane]. */
+    private final class Scratch {
+        final double[] x = new double[d * LANES];
+        final double[] dx = new double[d * LANES];
+        final double[] gx = new double[d * LANES];
+        final double[] mono = new double[nMono * LANES];
+        final double[] dot = new double[nMono * LANES];
+        final double[] adj = new double[nMono * LANES];
+        final double[] adjDot = new double[nMono * LANES];
+        final double[] acc = new double[LANES];
+        final double[] acc2 = new double[LANES];
+
+        /** x[d * LANES + g] = src[(n C + c0 + g) D + d]. */
+        void load(double[] into, double[] src, int n, int c0, int lanes) {
+            for (int g = 0; g < lanes; g++) {
+                int b = (n * c + c0 + g) * d;
+                for (int k = 0; k < d; k++) {
+                    into[k * LANES + g] = src[b + k];
+                }
+            }
         }
-        IntStream.range(0, c * s).parallel().forEach(id -> {
-            int ch = id / s;
-            int seg = id % s;
-            int from = (int) ((long) batch * seg / s);
-            int to = (int) ((long) batch * (seg + 1) / s);
-            task.run(ch, from, to, seg);
-        });
-    }
 
-    private void monomials(double[] x, int xb, double[] mono) {
-        mono[0] = 1;
-        for (int t = 1; t < nMono; t++) {
-            mono[t] = mono[parent[t]] * x[xb + last[t]];
+        void store(double[] from, double[] dst, int n, int c0, int lanes) {
+            for (int g = 0; g < lanes; g++) {
+                int b = (n * c + c0 + g) * d;
+                for (int k = 0; k < d; k++) {
+                    dst[b + k] += from[k * LANES + g];
+                }
+            }
+        }
+
+        void monomials(int lanes) {
+            for (int g = 0; g < lanes; g++) {
+                mono[g] = 1;
+            }
+            for (int t = 1; t < nMono; t++) {
+                int mt = t * LANES;
+                int mp = parent[t] * LANES;
+                int xl = last[t] * LANES;
+                for (int g = 0; g < lanes; g++) {
+                    mono[mt + g] = mono[mp + g] * x[xl + g];
+                }
+            }
+        }
+
+        void monomialsAndTangents(int lanes) {
+            for (int g = 0; g < lanes; g++) {
+                mono[g] = 1;
+                dot[g] = 0;
+            }
+            for (int t = 1; t < nMono; t++) {
+                int mt = t * LANES;
+                int mp = parent[t] * LANES;
+                int xl = last[t] * LANES;
+                for (int g = 0; g < lanes; g++) {
+                    mono[mt + g] = mono[mp + g] * x[xl + g];
+                    dot[mt + g] = dot[mp + g] * x[xl + g] + mono[mp + g] * dx[xl + g];
+                }
+            }
         }
     }
 
     @Override
     public void forward(double[] x, int[] species, double[] w, double[] out, int batch) {
         double[] v = fold(w);
-        forEachTask(batch, (ch, from, to, seg) -> {
-            int[] oi = outIndex(ch);
-            double[] mono = new double[nMono];
-            for (int n = from; n < to; n++) {
-                monomials(x, (n * c + ch) * d, mono);
-                int vb = (species[n] * c + ch) * nPairs;
-                int ob = n * dimOut;
-                for (int q = 0; q < nPairs; q++) {
-                    out[ob + oi[q]] += v[vb + q] * mono[pairMonomial[q]];
+        forEachSegment(batch, segments(batch, MAX_FORWARD_SEGMENTS), (from, to, seg) -> {
+            Scratch s = new Scratch();
+            int[] rows = bySpecies(species, from, to);
+            for (int c0 = 0; c0 < c; c0 += LANES) {
+                int lanes = Math.min(LANES, c - c0);
+                for (int n : rows) {
+                    int vz = species[n] * nPairs;
+                    int ob = n * dimOut;
+                    s.load(s.x, x, n, c0, lanes);
+                    s.monomials(lanes);
+                    for (int r = 0; r + 1 < runStart.length; r++) {
+                        Arrays.fill(s.acc, 0);
+                        for (int q = runStart[r]; q < runStart[r + 1]; q++) {
+                            int vq = (vz + q) * c + c0;
+                            int mt = pairMonomial[q] * LANES;
+                            for (int g = 0; g < lanes; g++) {
+                                s.acc[g] += v[vq + g] * s.mono[mt + g];
+                            }
+                        }
+                        int o = ob + runOut[r] + c0 * runStride[r];
+                        for (int g = 0; g < lanes; g++) {
+                            out[o + g * runStride[r]] = s.acc[g];
+                        }
+                    }
                 }
             }
         });
@@ -182,38 +267,51 @@ final class ScPolynomialEngine implements ScEngine {
     @Override
     public void backward(double[] x, int[] species, double[] w, double[] g, double[] gx, double[] gw, int batch) {
         double[] v = fold(w);
-        int s = segments(batch);
-        double[][] partial = new double[c * s][];
-        forEachTask(batch, (ch, from, to, seg) -> {
-            int[] oi = outIndex(ch);
-            double[] mono = new double[nMono];
-            double[] adj = new double[nMono];
-            double[] sums = new double[elements * nPairs]; // G[z, q] of this channel and segment
-            for (int n = from; n < to; n++) {
-                int xb = (n * c + ch) * d;
-                monomials(x, xb, mono);
-                int z = species[n];
-                int vb = (z * c + ch) * nPairs;
-                int ob = n * dimOut;
-                Arrays.fill(adj, 0);
-                for (int q = 0; q < nPairs; q++) {
-                    double gm = g[ob + oi[q]];
-                    int t = pairMonomial[q];
-                    adj[t] += gm * v[vb + q];
-                    sums[z * nPairs + q] += gm * mono[t];
-                }
-                for (int t = nMono - 1; t >= 1; t--) {
-                    double a = adj[t];
-                    if (a != 0) {
-                        int l = last[t];
-                        adj[parent[t]] += a * x[xb + l];
-                        gx[xb + l] += a * mono[parent[t]];
+        int segs = gradientSegments(batch);
+        double[][] partial = new double[segs][];
+        forEachSegment(batch, segs, (from, to, seg) -> {
+            Scratch s = new Scratch();
+            double[] sums = new double[elements * nPairs * c];
+            int[] rows = bySpecies(species, from, to);
+            for (int c0 = 0; c0 < c; c0 += LANES) {
+                int lanes = Math.min(LANES, c - c0);
+                for (int n : rows) {
+                    int vz = species[n] * nPairs;
+                    int ob = n * dimOut;
+                    s.load(s.x, x, n, c0, lanes);
+                    s.monomials(lanes);
+                    Arrays.fill(s.adj, 0);
+                    for (int r = 0; r + 1 < runStart.length; r++) {
+                        int o = ob + runOut[r] + c0 * runStride[r];
+                        for (int l = 0; l < lanes; l++) {
+                            s.acc[l] = g[o + l * runStride[r]];
+                        }
+                        for (int q = runStart[r]; q < runStart[r + 1]; q++) {
+                            int vq = (vz + q) * c + c0;
+                            int mt = pairMonomial[q] * LANES;
+                            for (int l = 0; l < lanes; l++) {
+                                s.adj[mt + l] += s.acc[l] * v[vq + l];
+                                sums[vq + l] += s.acc[l] * s.mono[mt + l];
+                            }
+                        }
                     }
+                    Arrays.fill(s.gx, 0);
+                    for (int t = nMono - 1; t >= 1; t--) {
+                        int mt = t * LANES;
+                        int mp = parent[t] * LANES;
+                        int xl = last[t] * LANES;
+                        for (int l = 0; l < lanes; l++) {
+                            double a = s.adj[mt + l];
+                            s.adj[mp + l] += a * s.x[xl + l];
+                            s.gx[xl + l] += a * s.mono[mp + l];
+                        }
+                    }
+                    s.store(s.gx, gx, n, c0, lanes);
                 }
             }
-            partial[ch * s + seg] = sums;
+            partial[seg] = sums;
         });
-        unfold(reduce(partial, s), gw);
+        unfold(reduce(partial), gw);
     }
 
     @Override
@@ -221,67 +319,92 @@ final class ScPolynomialEngine implements ScEngine {
                                double[] ggx, double[] ggw, double[] ggOut, int batch) {
         double[] v = fold(w);
         double[] vd = fold(dw);
-        int s = segments(batch);
-        double[][] partial = new double[c * s][];
-        forEachTask(batch, (ch, from, to, seg) -> {
-            int[] oi = outIndex(ch);
-            double[] mono = new double[nMono];
-            double[] dot = new double[nMono];
-            double[] adj = new double[nMono];
-            double[] adjDot = new double[nMono];
-            double[] sums = new double[elements * nPairs];
-            for (int n = from; n < to; n++) {
-                int xb = (n * c + ch) * d;
-                mono[0] = 1;
-                dot[0] = 0;
-                for (int t = 1; t < nMono; t++) {
-                    int pt = parent[t];
-                    int l = xb + last[t];
-                    mono[t] = mono[pt] * x[l];
-                    dot[t] = dot[pt] * x[l] + mono[pt] * dx[l];
-                }
-                int z = species[n];
-                int vb = (z * c + ch) * nPairs;
-                int ob = n * dimOut;
-                Arrays.fill(adj, 0);
-                Arrays.fill(adjDot, 0);
-                for (int q = 0; q < nPairs; q++) {
-                    int o = ob + oi[q];
-                    int t = pairMonomial[q];
-                    ggOut[o] += v[vb + q] * dot[t] + vd[vb + q] * mono[t];
-                    double gm = g[o];
-                    adjDot[t] += gm * v[vb + q];
-                    adj[t] += gm * vd[vb + q];
-                    sums[z * nPairs + q] += gm * dot[t];
-                }
-                for (int t = nMono - 1; t >= 1; t--) {
-                    double aD = adjDot[t];
-                    double a = adj[t];
-                    int pt = parent[t];
-                    int l = xb + last[t];
-                    adjDot[pt] += aD * x[l];
-                    adj[pt] += aD * dx[l] + a * x[l];
-                    ggx[l] += aD * dot[pt] + a * mono[pt];
+        int segs = gradientSegments(batch);
+        double[][] partial = new double[segs][];
+        forEachSegment(batch, segs, (from, to, seg) -> {
+            Scratch s = new Scratch();
+            double[] sums = new double[elements * nPairs * c];
+            int[] rows = bySpecies(species, from, to);
+            for (int c0 = 0; c0 < c; c0 += LANES) {
+                int lanes = Math.min(LANES, c - c0);
+                for (int n : rows) {
+                    int vz = species[n] * nPairs;
+                    int ob = n * dimOut;
+                    s.load(s.x, x, n, c0, lanes);
+                    s.load(s.dx, dx, n, c0, lanes);
+                    s.monomialsAndTangents(lanes);
+                    Arrays.fill(s.adj, 0);
+                    Arrays.fill(s.adjDot, 0);
+                    for (int r = 0; r + 1 < runStart.length; r++) {
+                        int o = ob + runOut[r] + c0 * runStride[r];
+                        for (int l = 0; l < lanes; l++) {
+                            s.acc[l] = g[o + l * runStride[r]];
+                        }
+                        Arrays.fill(s.acc2, 0);
+                        for (int q = runStart[r]; q < runStart[r + 1]; q++) {
+                            int vq = (vz + q) * c + c0;
+                            int mt = pairMonomial[q] * LANES;
+                            for (int l = 0; l < lanes; l++) {
+                                double gm = s.acc[l];
+                                s.acc2[l] += v[vq + l] * s.dot[mt + l] + vd[vq + l] * s.mono[mt + l];
+                                s.adjDot[mt + l] += gm * v[vq + l];
+                                s.adj[mt + l] += gm * vd[vq + l];
+                                sums[vq + l] += gm * s.dot[mt + l];
+                            }
+                        }
+                        for (int l = 0; l < lanes; l++) {
+                            ggOut[o + l * runStride[r]] = s.acc2[l];
+                        }
+                    }
+                    Arrays.fill(s.gx, 0);
+                    for (int t = nMono - 1; t >= 1; t--) {
+                        int mt = t * LANES;
+                        int mp = parent[t] * LANES;
+                        int xl = last[t] * LANES;
+                        for (int l = 0; l < lanes; l++) {
+                            double aD = s.adjDot[mt + l];
+                            double a = s.adj[mt + l];
+                            s.adjDot[mp + l] += aD * s.x[xl + l];
+                            s.adj[mp + l] += aD * s.dx[xl + l] + a * s.x[xl + l];
+                            s.gx[xl + l] += aD * s.dot[mp + l] + a * s.mono[mp + l];
+                        }
+                    }
+                    s.store(s.gx, ggx, n, c0, lanes);
                 }
             }
-            partial[ch * s + seg] = sums;
+            partial[seg] = sums;
         });
-        unfold(reduce(partial, s), ggw);
+        unfold(reduce(partial), ggw);
     }
 
-    /** G[(z C + ch) nPairs + q]: the segments' partial sums added in segment order. */
-    private double[] reduce(double[][] partial, int s) {
-        double[] total = new double[elements * c * nPairs];
-        for (int ch = 0; ch < c; ch++) {
-            for (int seg = 0; seg < s; seg++) {
-                double[] part = partial[ch * s + seg];
-                for (int z = 0; z < elements; z++) {
-                    int dst = (z * c + ch) * nPairs;
-                    int src = z * nPairs;
-                    for (int q = 0; q < nPairs; q++) {
-                        total[dst + q] += part[src + q];
-                    }
-                }
+    /**
+     * The rows from..to-1 grouped by species, in row order within a species (a counting sort): rows
+     * of one element share the table rows and weight-gradient sums they touch, which then stay in cache.
+     */
+    private int[] bySpecies(int[] species, int from, int to) {
+        int[] start = new int[elements + 1];
+        for (int n = from; n < to; n++) {
+            start[species[n] + 1]++;
+        }
+        for (int z = 0; z < elements; z++) {
+            start[z + 1] += start[z];
+        }
+        int[] rows = new int[to - from];
+        for (int n = from; n < to; n++) {
+            rows[start[species[n]]++] = n;
+        }
+        return rows;
+    }
+
+    /** The segments' partial pair sums added in segment order. */
+    private double[] reduce(double[][] partial) {
+        if (partial.length == 1) {
+            return partial[0];
+        }
+        double[] total = new double[elements * nPairs * c];
+        for (double[] part : partial) {
+            for (int e = 0; e < total.length; e++) {
+                total[e] += part[e];
             }
         }
         return total;
