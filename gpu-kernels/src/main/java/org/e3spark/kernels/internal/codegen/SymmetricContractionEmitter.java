@@ -35,6 +35,8 @@ public final class SymmetricContractionEmitter {
     public static final int THREADS = 128;
     /** Resident blocks per multiprocessor the grid is capped at (more only adds waves; loops are grid-stride). */
     static final int BLOCKS_PER_SM = 16;
+    /** 32-bit registers one chunk's weights may take (a float64 takes two); beyond, weights are loaded where used. */
+    static final int MAX_REGISTER_WEIGHTS = 128;
     /** Segments the ordered weight-gradient sum loads at once. */
     static final int REDUCE_UNROLL = 8;
 
@@ -180,12 +182,30 @@ public final class SymmetricContractionEmitter {
                 "tp_real", name, buffer, p.outputDim(), ch.outputOffset(), ch.outputDim());
     }
 
+    /**
+     * The chunk's row of weights W[z, :, c]: into registers {@code name0..} when they fit the register
+     * budget ({@link #MAX_REGISTER_WEIGHTS}), else only the row pointer, and each term reads its weight
+     * where it is used (an L1 hit after the first node of the warp) instead of spilling.
+     */
     private void loadWeights(String buffer, String name, Chunk ch) {
         w.linef("const tp_real* __restrict__ %sr = %s + (%dLL + (long long) z * %d) + c;", name, buffer,
                 ch.weightOffset(), ch.paths() * c);
+        if (!inRegisters(ch)) {
+            w.comment(ch.paths() + " weight columns exceed the register budget: read where used");
+            return;
+        }
         for (int k : usedPaths(ch)) {
             w.linef("const tp_real %s%d = %sr[%d];", name, k, name, k * c);
         }
+    }
+
+    private boolean inRegisters(Chunk ch) {
+        return (long) ch.paths() * (dt == DType.FLOAT64 ? 2 : 1) <= MAX_REGISTER_WEIGHTS;
+    }
+
+    /** Weight column k of the current chunk: its register, or a load when the chunk's weights do not fit. */
+    private String weight(Chunk ch, String name, int k) {
+        return inRegisters(ch) ? name + k : name + "r[" + (long) k * c + "]";
     }
 
     private static TreeSet<Integer> usedPaths(Chunk ch) {
@@ -201,10 +221,10 @@ public final class SymmetricContractionEmitter {
     }
 
     /** sum_j coefficient_j * {name}{k_j} as nested FMAs. */
-    private String pairValue(Pair q, String name) {
-        String v = lit(q.coefficients()[0]) + " * " + name + q.paths()[0];
+    private String pairValue(Chunk ch, Pair q, String name) {
+        String v = lit(q.coefficients()[0]) + " * " + weight(ch, name, q.paths()[0]);
         for (int j = 1; j < q.paths().length; j++) {
-            v = fma(lit(q.coefficients()[j]), name + q.paths()[j], v);
+            v = fma(lit(q.coefficients()[j]), weight(ch, name, q.paths()[j]), v);
         }
         return v;
     }
@@ -313,7 +333,7 @@ public final class SymmetricContractionEmitter {
                         w.line("const tp_real m = " + (tangent && !dwPass ? dot(mo.indices()) : mono(mo.indices())) + ";");
                         for (Pair q : mo.pairs()) {
                             String o = "o" + q.component();
-                            w.line(o + " = " + fma(pairValue(q, "w"), "m", o) + ";");
+                            w.line(o + " = " + fma(pairValue(ch, q, "w"), "m", o) + ";");
                         }
                         w.close();
                     }
@@ -391,7 +411,7 @@ public final class SymmetricContractionEmitter {
                         w.open("");
                         w.line("tp_real s = " + zero() + ";");
                         for (Pair q : mo.pairs()) {
-                            w.line("s = " + fma("g" + q.component(), pairValue(q, "w"), "s") + ";");
+                            w.line("s = " + fma("g" + q.component(), pairValue(ch, q, "w"), "s") + ";");
                         }
                         for (int r = 0; r < idx.length; r++) {
                             String a = "a" + idx[r];

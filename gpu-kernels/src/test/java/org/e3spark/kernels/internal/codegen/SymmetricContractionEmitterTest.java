@@ -129,6 +129,10 @@ class SymmetricContractionEmitterTest {
         SymmetricContractionPlan huge = SymmetricContractionPlan.of(
                 sc("8x0e+8x1o+8x2e+8x3o", "8x0e+8x1o+8x2e", 4, 2, CgConvention.E3NN));
         assertFalse(huge.unrollable(), huge.terms() + " terms");
+        SymmetricContractionPlan wide = SymmetricContractionPlan.of(sc("1x0e+1x1o+1x2e+1x3o", "1x0e", 4, 3,
+                CgConvention.E3NN));
+        String body = SymmetricContractionEmitter.body(wide, DType.FLOAT32, List.of(ScKernel.FORWARD));
+        assertTrue(body.contains("exceed the register budget") && body.contains("* wr["), "wide chunk reads weights where used");
         assertThrows(IllegalArgumentException.class,
                 () -> SymmetricContractionEmitter.generate(huge, DType.FLOAT64, GpuTarget.H100, List.of(ScKernel.FORWARD)));
     }
@@ -142,6 +146,8 @@ class SymmetricContractionEmitterTest {
         }
         Map<String, SymmetricContractionProblem> ps = new LinkedHashMap<>(problems());
         ps.put("mace shape C=2", sc("2x0e+2x1o+2x2e+2x3o", "2x0e+2x1o", 3, 10, CgConvention.E3NN));
+        // 158 weight columns in one chunk: past the register budget, weights are read where used
+        ps.put("corr4 wide chunk", sc("1x0e+1x1o+1x2e+1x3o", "1x0e", 4, 3, CgConvention.E3NN));
         List<String> failures = new ArrayList<>();
         for (var en : ps.entrySet()) {
             SymmetricContractionProblem p = en.getValue();
