@@ -40,7 +40,7 @@ public record SymmetricContractionPlan(SymmetricContractionProblem problem, List
 
     /**
      * Above this many terms the unrolled source (about one line per term, per kernel) takes too long to
-     * compile: hiprtc needs about 40 s for MACE-MP-medium's 1,909 terms in all seven kernels (about 20 ms
+     * compile: hiprtc needs 10-45 s (two shared cores) for MACE-MP-medium's 1,909 terms in all seven kernels (up to 20 ms
      * per term), so 12,000 terms cost about 4 minutes over all groups on first use (a sixth of it for the
      * forward group), once per architecture thanks to the disk cache. Larger problems (correlation 4 over
      * 0e+1o+2e+3o into 0e+1o: 37,000 terms; into 0e+1o+2e: 100,000) are refused: Backend.CUDA throws
