@@ -145,6 +145,8 @@ class SymmetricContractionEmitterTest {
             Assumptions.abort(why);
         }
         Map<String, SymmetricContractionProblem> ps = new LinkedHashMap<>(problems());
+        // the GPU run's corr2 C=3 case (0e+1o+2e in, the same out): the x tangent of double backward
+        ps.put("corr2 l2 C=3", sc("3x0e+3x1o+3x2e", "3x0e+3x1o+3x2e", 2, 3, CgConvention.E3NN));
         ps.put("mace shape C=2", sc("2x0e+2x1o+2x2e+2x3o", "2x0e+2x1o", 3, 10, CgConvention.E3NN));
         // 158 weight columns in one chunk: past the register budget, weights are read where used
         ps.put("corr4 wide chunk", sc("1x0e+1x1o+1x2e+1x3o", "1x0e", 4, 3, CgConvention.E3NN));
