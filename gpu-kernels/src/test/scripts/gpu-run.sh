@@ -12,7 +12,8 @@
 #   bash .gpu/run/gpu-run.sh model-tests  only the featurizer's GPU tests (no prewarm)
 #   bash .gpu/run/gpu-run.sh sc      the symmetric contraction: prewarm its kernels, its GPU tests (fails if any
 #                                    is skipped or aborted), then sc-bench on CUDA (both shapes, f32 and f64, all
-#                                    directions, 30 events) and on the CPU (16 threads, 3 runs)
+#                                    directions, 30 events) and on the CPU (16 threads, 3 runs); the halves alone:
+#                                    sc-tests (prewarm + tests), sc-bench (prewarm + both benchmarks)
 #   bash .gpu/run/gpu-run.sh two-gpu   only the two-device test (on a machine with two GPUs)
 #   bash .gpu/run/gpu-run.sh bundle  ahead-of-time kernel bundles: build an sm_90 bundle, run the tensor-product
 #                                    and featurizer GPU tests from it alone (no NVRTC), time a fresh JVM's first
@@ -95,8 +96,10 @@ if has featurize; then
     fi
   done
 fi
-if has sc; then
+if has sc || has sc-tests || has sc-bench; then
   "${JAVA[@]}" -cp "$CP" org.e3spark.kernels.cuda.KernelPrewarm 16 sc 2>&1 | tee "$OUTDIR/sc-prewarm.log" | grep prewarm || rc=1
+fi
+if has sc || has sc-tests; then
   "${JAVA[@]}" -Xmx40g -cp "$CP" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \
     --details-theme=ascii --select-class org.e3spark.kernels.cuda.CudaSymmetricContractionGpuTest --fail-if-no-tests \
     2>&1 | tee "$OUTDIR/sc-gpu-tests.log" | grep -vE "^\[main\] INFO|^$" | tail -60
@@ -105,6 +108,8 @@ if has sc; then
   if ! grep -qE '\[ +0 tests skipped' "$OUTDIR/sc-gpu-tests.log" || ! grep -qE '\[ +0 tests aborted' "$OUTDIR/sc-gpu-tests.log"; then
     echo "FAIL: a symmetric-contraction GPU test was skipped or aborted on the GPU machine"; rc=3
   fi
+fi
+if has sc || has sc-bench; then
   "${JAVA[@]}" -Xmx40g -cp "$CP" org.e3spark.cli.Main sc-bench --backends cuda --dtypes f32,f64 \
     --directions forward,backward,double-backward --repeat 30 2>&1 | tee "$OUTDIR/sc-bench.log" | grep -v "INFO" || rc=1
   "${JAVA[@]}" -Xmx40g -cp "$CP" org.e3spark.cli.Main sc-bench --backends cpu --dtypes f32,f64 \

@@ -148,8 +148,8 @@ final class ScBenchCommand implements Main.Command {
                 + "(terms + pairs) per node-channel), backward 2x, double backward 4x");
         System.out.println("# vs mace-torch: forward vs its forward; backward row = our forward + backward vs its "
                 + "forward + backward (energies + forces); vs OEQ: its forward / backward");
-        System.out.printf("%-15s %-4s %-16s %7s %6s %10s %9s %8s %9s %9s %11s %11s%n", "shape", "type", "direction", "nodes",
-                "terms", "median ms", "GB/s", "% copy", "floor ms", "GFLOP/s", "vs mace", "vs OEQ");
+        System.out.printf("%-15s %-4s %-16s %7s %6s %10s %9s %9s %8s %9s %9s %11s %11s%n", "shape", "type", "direction",
+                "nodes", "terms", "median ms", "MB moved", "GB/s", "% copy", "floor ms", "GFLOP/s", "vs mace", "vs OEQ");
         for (Shape s : shapes) {
             SymmetricContractionProblem p = s.problem();
             for (DType dt : dtypes) {
@@ -190,8 +190,9 @@ final class ScBenchCommand implements Main.Command {
                         long bytes = minimumBytes(p, dt, d, n);
                         double gbs = bytes / (ms / 1e3) / 1e9;
                         double vsMace = d == Direction.BACKWARD ? (Double.isNaN(fwdMs) ? Double.NaN : fwdMs + ms) : ms;
-                        System.out.printf("%-15s %-4s %-16s %7d %6d %10.3f %9.0f %7.1f%% %9.3f %9.0f %11s %11s%n", s.name(),
-                                Choices.name(dt), Choices.name(d), n, plan.terms(), ms, gbs, 100 * gbs / copy,
+                        System.out.printf("%-15s %-4s %-16s %7d %6d %10.3f %9.1f %9.0f %7.1f%% %9.3f %9.0f %11s %11s%n",
+                                s.name(), Choices.name(dt), Choices.name(d), n, plan.terms(), ms, bytes / 1e6, gbs,
+                                100 * gbs / copy,
                                 bytes / (copy * 1e9) * 1e3, flops(plan, d, n) / (ms / 1e3) / 1e9,
                                 Double.isNaN(vsMace) ? "-" : ratio(s.mace(dt, d), vsMace), ratio(s.oeq(dt, d), ms));
                     }

@@ -26,7 +26,11 @@ public interface SymmetricContraction extends AutoCloseable {
     record DoubleGradients<A>(A x, A w, A gradOut) {
     }
 
-    /** Creates a symmetric contraction; {@link Backend#AUTO} is CUDA where usable, else the CPU (the reason logged once). */
+    /**
+     * Creates a symmetric contraction. {@link Backend#CUDA} throws {@code BackendUnavailableException} where
+     * no usable GPU and NVRTC are found (or the problem is too large for the unrolled kernels);
+     * {@link Backend#AUTO} tries CUDA and otherwise runs on the CPU, logging why once.
+     */
     static SymmetricContraction create(SymmetricContractionProblem problem, Backend backend, DType dtype) {
         return SymmetricContractionFactory.create(problem, backend, dtype);
     }

@@ -199,27 +199,35 @@ public final class CudaSymmetricContraction extends SymmetricContractionBase {
     private void ensureWorkspace(int batch) {
         long p = plan.partialElements(batch) * dtype.bytes();
         long s = plan.slotTableInts(batch) * 4L;
-        if (partial != null && partial.byteSize() >= p && slots.byteSize() >= s) {
+        if (partial != null && slots != null && partial.byteSize() >= p && slots.byteSize() >= s) {
             return;
         }
         // the old workspace may still be read by queued kernels on any stream
         device.synchronize();
         freeWorkspace();
-        partial = allocator.allocate(Math.max(p, 1));
-        slots = allocator.allocate(Math.max(s, 1));
+        DeviceBuffer newPartial = allocator.allocate(Math.max(p, 1));
+        try {
+            slots = allocator.allocate(Math.max(s, 1));
+        } catch (RuntimeException e) {
+            newPartial.close();
+            throw e;
+        }
+        partial = newPartial;
     }
 
     private void freeWorkspace() {
+        DeviceBuffer p = partial;
+        DeviceBuffer s = slots;
+        partial = null;
+        slots = null;
         try {
-            if (partial != null) {
-                partial.close();
+            if (p != null) {
+                p.close();
             }
         } finally {
-            partial = null;
-            if (slots != null) {
-                slots.close();
+            if (s != null) {
+                s.close();
             }
-            slots = null;
         }
     }
 

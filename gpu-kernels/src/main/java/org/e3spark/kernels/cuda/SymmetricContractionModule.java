@@ -61,11 +61,16 @@ final class SymmetricContractionModule implements AutoCloseable {
     /** Compiles every group into the kernel cache without loading anything. */
     static void precompile(SymmetricContractionPlan plan, DType dtype, CudaDevice device) {
         for (ScKernel.Group group : ScKernel.Group.values()) {
-            var generated = SymmetricContractionEmitter.generate(plan, dtype, TensorProductModule.targetOf(device),
-                    group.kernels);
-            CudaRuntime.compiler().cubin(generated.source(), programName(plan.problem(), dtype, group), device.arch(),
-                    TensorProductModule.OPTIONS);
+            precompile(plan, dtype, device, group);
         }
+    }
+
+    /** One group into the kernel cache (groups of one problem may be compiled on several threads). */
+    static void precompile(SymmetricContractionPlan plan, DType dtype, CudaDevice device, ScKernel.Group group) {
+        var generated = SymmetricContractionEmitter.generate(plan, dtype, TensorProductModule.targetOf(device),
+                group.kernels);
+        CudaRuntime.compiler().cubin(generated.source(), programName(plan.problem(), dtype, group), device.arch(),
+                TensorProductModule.OPTIONS);
     }
 
     static String programName(SymmetricContractionProblem problem, DType dtype, ScKernel.Group group) {

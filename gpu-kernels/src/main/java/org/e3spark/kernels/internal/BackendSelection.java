@@ -5,12 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.ConvMode;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.SymmetricContraction;
-import org.e3spark.kernels.SymmetricContractionProblem;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.TensorProduct;
 import org.e3spark.kernels.TensorProductConv;
-import org.e3spark.kernels.internal.cpu.CpuSymmetricContraction;
 import org.e3spark.kernels.internal.cpu.CpuTensorProduct;
 import org.e3spark.kernels.internal.cpu.CpuTensorProductConv;
 import org.slf4j.Logger;
@@ -40,15 +37,6 @@ final class BackendSelection {
         } catch (BackendUnavailableException e) {
             logOnce(e);
             return new CpuTensorProductConv(problem, dtype, mode, Backend.CPU);
-        }
-    }
-
-    static SymmetricContraction autoFallback(SymmetricContractionProblem problem, DType dtype) {
-        try {
-            return SymmetricContractionFactory.create(problem, Backend.CUDA, dtype);
-        } catch (BackendUnavailableException e) {
-            logOnce(e);
-            return new CpuSymmetricContraction(problem, dtype, Backend.CPU);
         }
     }
 

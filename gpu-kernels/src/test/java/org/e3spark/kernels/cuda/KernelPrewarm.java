@@ -35,8 +35,11 @@ public final class KernelPrewarm {
                 }
             }
             for (var p : scProblems) {
+                var plan = org.e3spark.kernels.internal.codegen.SymmetricContractionPlan.of(p);
                 for (DType d : DType.values()) {
-                    jobs.add(pool.submit(() -> CudaSymmetricContraction.precompile(p, d, device)));
+                    for (var group : org.e3spark.kernels.internal.codegen.ScKernel.Group.values()) {
+                        jobs.add(pool.submit(() -> SymmetricContractionModule.precompile(plan, d, device, group)));
+                    }
                 }
             }
             List<TPProblem> convProblems = scOnly ? List.of() : CudaTensorProductConvGpuTest.problemsUsed();

@@ -35,6 +35,10 @@ public final class SymmetricContractionEmitter {
     public static final int THREADS = 128;
     /** Resident blocks per multiprocessor the grid is capped at (more only adds waves; loops are grid-stride). */
     static final int BLOCKS_PER_SM = 16;
+    /** 32-bit registers one chunk's weights may take (a float64 takes two); beyond, weights are loaded where used. */
+    static final int MAX_REGISTER_WEIGHTS = 128;
+    /** Segments the ordered weight-gradient sum loads at once. */
+    static final int REDUCE_UNROLL = 8;
 
     /** One generated kernel: the kernel and how to launch it (items = grid-stride work items). */
     public record Entry(ScKernel kernel, String name, LaunchConfig launch) {
@@ -178,12 +182,30 @@ public final class SymmetricContractionEmitter {
                 "tp_real", name, buffer, p.outputDim(), ch.outputOffset(), ch.outputDim());
     }
 
+    /**
+     * The chunk's row of weights W[z, :, c]: into registers {@code name0..} when they fit the register
+     * budget ({@link #MAX_REGISTER_WEIGHTS}), else only the row pointer, and each term reads its weight
+     * where it is used (an L1 hit after the first node of the warp) instead of spilling.
+     */
     private void loadWeights(String buffer, String name, Chunk ch) {
         w.linef("const tp_real* __restrict__ %sr = %s + (%dLL + (long long) z * %d) + c;", name, buffer,
                 ch.weightOffset(), ch.paths() * c);
+        if (!inRegisters(ch)) {
+            w.comment(ch.paths() + " weight columns exceed the register budget: read where used");
+            return;
+        }
         for (int k : usedPaths(ch)) {
             w.linef("const tp_real %s%d = %sr[%d];", name, k, name, k * c);
         }
+    }
+
+    private boolean inRegisters(Chunk ch) {
+        return (long) ch.paths() * (dt == DType.FLOAT64 ? 2 : 1) <= MAX_REGISTER_WEIGHTS;
+    }
+
+    /** Weight column k of the current chunk: its register, or a load when the chunk's weights do not fit. */
+    private String weight(Chunk ch, String name, int k) {
+        return inRegisters(ch) ? name + k : name + "r[" + (long) k * c + "]";
     }
 
     private static TreeSet<Integer> usedPaths(Chunk ch) {
@@ -199,10 +221,10 @@ public final class SymmetricContractionEmitter {
     }
 
     /** sum_j coefficient_j * {name}{k_j} as nested FMAs. */
-    private String pairValue(Pair q, String name) {
-        String v = lit(q.coefficients()[0]) + " * " + name + q.paths()[0];
+    private String pairValue(Chunk ch, Pair q, String name) {
+        String v = lit(q.coefficients()[0]) + " * " + weight(ch, name, q.paths()[0]);
         for (int j = 1; j < q.paths().length; j++) {
-            v = fma(lit(q.coefficients()[j]), name + q.paths()[j], v);
+            v = fma(lit(q.coefficients()[j]), weight(ch, name, q.paths()[j]), v);
         }
         return v;
     }
@@ -298,29 +320,25 @@ public final class SymmetricContractionEmitter {
                 if (ch.monomials().isEmpty()) {
                     continue;
                 }
-                w.open("");
-                w.comment("nu = " + ch.nu() + ": " + ch.paths() + " weight columns, " + ch.monomials().size() + " monomials");
-                loadWeights("w", "w", ch);
-                if (tangent) {
-                    loadWeights("dw", "v", ch);
-                }
-                for (Monomial mo : ch.monomials()) {
+                // the tangent runs the chunk twice, W against the monomials' tangents, then dW against the
+                // monomials, so only one chunk's weights are live at a time (fewer registers, no spills in f64)
+                for (int pass = 0; pass < (tangent ? 2 : 1); pass++) {
+                    boolean dwPass = pass == 1;
                     w.open("");
-                    w.line("const tp_real m = " + mono(mo.indices()) + ";");
-                    if (tangent) {
-                        w.line("const tp_real md = " + dot(mo.indices()) + ";");
-                    }
-                    for (Pair q : mo.pairs()) {
-                        String o = "o" + q.component();
-                        if (tangent) {
-                            w.line(o + " = " + fma(pairValue(q, "w"), "md", fma(pairValue(q, "v"), "m", o)) + ";");
-                        } else {
-                            w.line(o + " = " + fma(pairValue(q, "w"), "m", o) + ";");
+                    w.comment("nu = " + ch.nu() + ": " + ch.paths() + " weight columns, " + ch.monomials().size()
+                            + " monomials" + (tangent ? (dwPass ? "; dW x monomial" : "; W x tangent of the monomial") : ""));
+                    loadWeights(dwPass ? "dw" : "w", "w", ch);
+                    for (Monomial mo : ch.monomials()) {
+                        w.open("");
+                        w.line("const tp_real m = " + (tangent && !dwPass ? dot(mo.indices()) : mono(mo.indices())) + ";");
+                        for (Pair q : mo.pairs()) {
+                            String o = "o" + q.component();
+                            w.line(o + " = " + fma(pairValue(ch, q, "w"), "m", o) + ";");
                         }
+                        w.close();
                     }
                     w.close();
                 }
-                w.close();
             }
             w.line(outRow("out", "orow", chunks.getFirst()));
             for (int m = 0; m < dim; m++) {
@@ -378,40 +396,32 @@ public final class SymmetricContractionEmitter {
                 if (ch.monomials().isEmpty()) {
                     continue;
                 }
-                w.open("");
-                w.comment("nu = " + ch.nu());
-                loadWeights("w", "w", ch);
-                if (tangent) {
-                    loadWeights("dw", "v", ch);
-                }
-                for (Monomial mo : ch.monomials()) {
-                    int[] idx = mo.indices();
+                // the tangent runs the chunk twice (W with the derivatives' tangents, then dW with the
+                // derivatives), so only one chunk's weights are live at a time
+                for (int pass = 0; pass < (tangent ? 2 : 1); pass++) {
+                    boolean dwPass = pass == 1;
                     w.open("");
-                    String s = "s";
-                    w.line("tp_real s = " + zero() + ";");
-                    if (tangent) {
-                        w.line("tp_real sv = " + zero() + ";");
-                    }
-                    for (Pair q : mo.pairs()) {
-                        w.line("s = " + fma("g" + q.component(), pairValue(q, "w"), "s") + ";");
-                        if (tangent) {
-                            w.line("sv = " + fma("g" + q.component(), pairValue(q, "v"), "sv") + ";");
+                    w.comment("nu = " + ch.nu() + (tangent ? (dwPass ? "; dW x dmono/dx" : "; W x tangent of dmono/dx") : ""));
+                    loadWeights(dwPass ? "dw" : "w", "w", ch);
+                    for (Monomial mo : ch.monomials()) {
+                        int[] idx = mo.indices();
+                        if (tangent && !dwPass && idx.length == 1) {
+                            continue; // degree 1: dmono/dx is constant, its tangent zero
                         }
-                    }
-                    for (int r = 0; r < idx.length; r++) {
-                        String a = "a" + idx[r];
-                        String der = deriv(idx, r);
-                        if (!tangent) {
-                            w.line(a + " = " + (der == null ? a + " + " + s : fma(s, der, a)) + ";");
-                        } else {
-                            String dd = derivDot(idx, r);
-                            String withV = der == null ? a + " + sv" : fma("sv", der, a);
-                            w.line(a + " = " + (dd == null ? withV : fma(s, dd, withV)) + ";");
+                        w.open("");
+                        w.line("tp_real s = " + zero() + ";");
+                        for (Pair q : mo.pairs()) {
+                            w.line("s = " + fma("g" + q.component(), pairValue(ch, q, "w"), "s") + ";");
                         }
+                        for (int r = 0; r < idx.length; r++) {
+                            String a = "a" + idx[r];
+                            String der = tangent && !dwPass ? derivDot(idx, r) : deriv(idx, r);
+                            w.line(a + " = " + (der == null ? a + " + s" : fma("s", der, a)) + ";");
+                        }
+                        w.close();
                     }
                     w.close();
                 }
-                w.close();
             }
             w.close();
         }
@@ -444,7 +454,7 @@ public final class SymmetricContractionEmitter {
         w.linef("const int s = (int) (t / %d);", c);
         w.linef("const int c = (int) (t - (long long) s * %d);", c);
         w.linef("const int n0 = s * %d;", seg);
-        w.linef("const int n1 = min(n0 + %d, batch);", seg);
+        w.linef("const int n1 = n0 + %d < batch ? n0 + %d : batch;", seg, seg);
         w.line("int slot = 0;");
         w.open("for (int zz = 0; zz < " + e + "; ++zz)");
         w.line("bool present = false;");
@@ -539,7 +549,22 @@ public final class SymmetricContractionEmitter {
             w.close();
         }
         w.line("tp_real acc = " + zero() + ";");
-        w.open("for (int s = 0; s < segments; ++s)");
+        w.line("int s = 0;");
+        w.comment(REDUCE_UNROLL + " segments per step: their loads are issued together (a thread would otherwise wait on"
+                + " one DRAM load per segment), then added in segment order, so the sum is the sequential one");
+        w.open("for (; s + " + (REDUCE_UNROLL - 1) + " < segments; s += " + REDUCE_UNROLL + ")");
+        for (int u = 0; u < REDUCE_UNROLL; u++) {
+            w.linef("const int slot%d = slots[(long long) (s + %d) * %d + z];", u, u, e);
+        }
+        for (int u = 0; u < REDUCE_UNROLL; u++) {
+            w.linef("const tp_real v%d = slot%d >= 0 ? partial[((long long) (s + %d) * %d + slot%d) * %dLL + col] : %s;",
+                    u, u, u, plan.slotsPerSegment(), u, rowStride, zero());
+        }
+        for (int u = 0; u < REDUCE_UNROLL; u++) {
+            w.linef("acc += v%d;", u);
+        }
+        w.close();
+        w.open("for (; s < segments; ++s)");
         w.linef("const int slot = slots[(long long) s * %d + z];", e);
         w.open("if (slot >= 0)");
         w.linef("acc += partial[((long long) s * %d + slot) * %dLL + col];", plan.slotsPerSegment(), rowStride);

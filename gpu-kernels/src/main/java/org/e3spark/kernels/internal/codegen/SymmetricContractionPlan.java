@@ -39,12 +39,15 @@ public record SymmetricContractionPlan(SymmetricContractionProblem problem, List
     public static final int SEGMENT_ROWS = 32;
 
     /**
-     * Above this many terms the unrolled source (about one line per term, per kernel) would take
-     * NVRTC minutes and blow the instruction cache; such problems (e.g. correlation 4 over
-     * 0e+1o+2e+3o into 0e+1o+2e: about 100,000 terms) are refused and AUTO falls back to the CPU.
-     * MACE's usual shapes (correlation 3, L = 3 in, L <= 1 out) have about 2,000.
+     * Above this many terms the unrolled source (about one line per term, per kernel) takes too long to
+     * compile: hiprtc needs 10-45 s (two shared cores) for MACE-MP-medium's 1,909 terms in all seven kernels (up to 20 ms
+     * per term), so 12,000 terms cost about 4 minutes over all groups on first use (a sixth of it for the
+     * forward group), once per architecture thanks to the disk cache. Larger problems (correlation 4 over
+     * 0e+1o+2e+3o into 0e+1o: 37,000 terms; into 0e+1o+2e: 100,000) are refused: Backend.CUDA throws
+     * BackendUnavailableException and AUTO falls back to the CPU. MACE's usual shapes (correlation 3,
+     * L = 3 in, L <= 1 out) have about 2,000 terms; L = 3 out about 10,000.
      */
-    public static final int MAX_UNROLLED_TERMS = 40_000;
+    public static final int MAX_UNROLLED_TERMS = 12_000;
 
     /** One (output irrep, order) block of weights W_nu^i [elements, P, C]. */
     public record Chunk(int output, int nu, int paths, int weightOffset, int localPathOffset, int outputDim,

@@ -90,8 +90,10 @@ class SymmetricContractionEmitterTest {
             assertEquals(p.outputs().size() * p.correlation(), plan.chunks().size());
         }
         SymmetricContractionPlan mace = SymmetricContractionPlan.of(all.get("mace-mp-medium"));
-        System.out.printf("mace-mp-medium plan: %d terms, %d pairs, %d weight columns, %d flops/node-channel%n",
-                mace.terms(), mace.pairs(), mace.pathsTotal(), mace.forwardFlopsPerNodeChannel());
+        System.out.printf("mace-mp-medium plan: %d terms, %d pairs, %d weight columns (largest chunk %d), %d flops/node-channel%n",
+                mace.terms(), mace.pairs(), mace.pathsTotal(),
+                mace.chunks().stream().mapToInt(SymmetricContractionPlan.Chunk::paths).max().orElse(0),
+                mace.forwardFlopsPerNodeChannel());
         assertTrue(mace.unrollable());
     }
 
@@ -127,6 +129,10 @@ class SymmetricContractionEmitterTest {
         SymmetricContractionPlan huge = SymmetricContractionPlan.of(
                 sc("8x0e+8x1o+8x2e+8x3o", "8x0e+8x1o+8x2e", 4, 2, CgConvention.E3NN));
         assertFalse(huge.unrollable(), huge.terms() + " terms");
+        SymmetricContractionPlan wide = SymmetricContractionPlan.of(sc("1x0e+1x1o+1x2e+1x3o", "1x0e", 4, 3,
+                CgConvention.E3NN));
+        String body = SymmetricContractionEmitter.body(wide, DType.FLOAT32, List.of(ScKernel.FORWARD));
+        assertTrue(body.contains("exceed the register budget") && body.contains("* wr["), "wide chunk reads weights where used");
         assertThrows(IllegalArgumentException.class,
                 () -> SymmetricContractionEmitter.generate(huge, DType.FLOAT64, GpuTarget.H100, List.of(ScKernel.FORWARD)));
     }
@@ -139,7 +145,11 @@ class SymmetricContractionEmitterTest {
             Assumptions.abort(why);
         }
         Map<String, SymmetricContractionProblem> ps = new LinkedHashMap<>(problems());
+        // the GPU run's corr2 C=3 case (0e+1o+2e in, the same out): the x tangent of double backward
+        ps.put("corr2 l2 C=3", sc("3x0e+3x1o+3x2e", "3x0e+3x1o+3x2e", 2, 3, CgConvention.E3NN));
         ps.put("mace shape C=2", sc("2x0e+2x1o+2x2e+2x3o", "2x0e+2x1o", 3, 10, CgConvention.E3NN));
+        // 158 weight columns in one chunk: past the register budget, weights are read where used
+        ps.put("corr4 wide chunk", sc("1x0e+1x1o+1x2e+1x3o", "1x0e", 4, 3, CgConvention.E3NN));
         List<String> failures = new ArrayList<>();
         for (var en : ps.entrySet()) {
             SymmetricContractionProblem p = en.getValue();
@@ -149,7 +159,7 @@ class SymmetricContractionEmitterTest {
                 long t0 = System.nanoTime();
                 Path exe = ScHostRunner.compile(plan, dt, sub);
                 System.out.printf("g++ %-16s %s in %d ms%n", en.getKey(), dt, (System.nanoTime() - t0) / 1_000_000);
-                for (int batch : new int[] {0, 1, 7, 77}) {
+                for (int batch : new int[] {0, 1, 7, 77, 333}) {
                     ScOracle.Inputs in = ScOracle.random(p, batch, 31L * batch + 7, batch > 7 ? 10 : 0);
                     if (dt == DType.FLOAT32) {
                         in = in.roundedToFloat();
