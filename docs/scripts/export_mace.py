@@ -228,22 +228,28 @@ def main():
     version = args.e3nn_version or built_e3nn_version(model)
     config = config_of(model, version)
 
-    floats, skipped = {}, {}
+    floats, skipped, traced = {}, {}, []
     for name, t in model.state_dict().items():
-        if t.dtype in SAFETENSORS_DTYPES:
+        if "._compiled_main_left_right._tensor_constant" in name:
+            # torch.fx's name for a constant of e3nn's generated tensor-product code once a module is re-traced
+            # (seen with torch 2.11): e3nn's internal layout of its Clebsch-Gordan factors, which e3spark builds
+            # itself from e3nn_version; not part of the model, so not exported (their names are recorded)
+            traced.append(name)
+        elif t.dtype in SAFETENSORS_DTYPES:
             floats[name] = t
         elif t.is_floating_point():
             floats[name] = t.double()
         else:
             skipped[name] = t.cpu().tolist()
     metadata = {"format": "pt", "producer": "e3spark docs/scripts/export_mace.py",
-                "non_float_buffers": json.dumps(skipped)}
+                "non_float_buffers": json.dumps(skipped), "traced_constants": json.dumps(traced)}
     with open(args.out_prefix + ".json", "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
     write_safetensors(args.out_prefix + ".safetensors", floats, metadata)
     print(f"wrote {args.out_prefix}.json and {args.out_prefix}.safetensors ({len(floats)} tensors, "
-          f"e3nn_version {version}; skipped non-float buffers {sorted(skipped)})")
+          f"e3nn_version {version}; skipped non-float buffers {sorted(skipped)}"
+          f"{' and ' + str(len(traced)) + ' traced codegen constants' if traced else ''})")
 
 
 if __name__ == "__main__":

@@ -101,21 +101,17 @@ class MaceLoaderTest {
     }
 
     /**
-     * A freshly built MACE saved by torch 2.11 names its traced conv_tp constants _tensor_constantN: each is
-     * taken when it equals one of the block's wigner_3j tensors (legacy signs here) and refused otherwise.
+     * A freshly built MACE saved by torch 2.11 names its traced conv_tp constants _tensor_constantN: taken when
+     * shaped like one of the block's coupling tensors, refused otherwise.
      */
     @Test
-    void tracedCodegenConstantsAreCheckedAgainstTheBlocksWigner3j() {
-        double[] w121 = org.e3spark.kernels.ClebschGordan.wigner3j(1, 2, 1,
-                org.e3spark.kernels.CgConvention.LEGACY_E3NN_044);
+    void tracedCodegenConstantsMustHaveACouplingTensorsShape() {
         String name = "interactions.1.conv_tp._compiled_main_left_right._tensor_constant0";
         Map<String, NamedTensor> ok = new java.util.LinkedHashMap<>(tensors);
-        ok.put(name, new NamedTensor(name, new int[] {3, 5, 3}, w121));
+        ok.put(name, new NamedTensor(name, new int[] {3, 5, 3}, new double[45]));
         assertEquals(2, MaceModel.of(golden.json().get("config"), "traced", ok, "traced").numInteractions());
-        double[] flipped = w121.clone();
-        flipped[7] = -flipped[7] + 0.5;
-        contains(refusedTensors(t -> t.put(name, new NamedTensor(name, new int[] {3, 5, 3}, flipped))), name,
-                "none of interaction 1's wigner_3j tensors", "e3nn_version");
+        contains(refusedTensors(t -> t.put(name, new NamedTensor(name, new int[] {3, 3, 3}, new double[27]))), name,
+                "[3, 3, 3]", "none of interaction 1's coupling tensors");
     }
 
     /** A 0.4.4 state dict declared as e3nn 0.6.0: its product bases have the other signs. */

@@ -31,9 +31,8 @@ public final class MaceStateDict {
             "interactions\\.(\\d+)\\.(conv_tp|skip_tp)\\._compiled_main_left_right\\._w3j_(\\d+)_(\\d+)_(\\d+)");
 
     /**
-     * What torch.fx calls the same constants when a traced e3nn tensor product is re-traced or saved
-     * by a newer torch (seen with torch 2.11 on a freshly built MACE): no triple in the name, so each
-     * must equal one of its block's wigner_3j tensors.
+     * What torch.fx calls the constants of a traced e3nn tensor product once it is re-traced (seen with
+     * torch 2.11 on a freshly built MACE): no triple in the name, and e3nn's internal layout.
      */
     private static final Pattern TRACED_CONSTANT = Pattern.compile(
             "interactions\\.(\\d+)\\.conv_tp\\._compiled_main_left_right\\._tensor_constant\\d+");
@@ -131,7 +130,7 @@ public final class MaceStateDict {
             for (int[] t : b.convProblem().triples()) {
                 w3j(p + "conv_tp._compiled_main_left_right._w3j_" + t[0] + "_" + t[1] + "_" + t[2], t, c);
             }
-            tracedConstants(k, b.convProblem().triples(), c);
+            tracedConstants(k, b.convProblem().triples());
         }
         for (int k = 0; k < net.products.size(); k++) {
             ProductBasisBlock b = net.products.get(k);
@@ -303,8 +302,12 @@ public final class MaceStateDict {
     }
 
     /** e3nn's generated code stores wigner_3j(l1, l2, l3) for paths of three nonzero degrees: check it. */
-    /** Each traced constant of interaction k must be one of its conv_tp's wigner_3j tensors (shape and values). */
-    private void tracedConstants(int k, List<int[]> triples, MaceConfig c) {
+    /**
+     * A traced constant of interaction k holds e3nn's generated code's own layout of one of the block's
+     * coupling tensors (its values are not wigner_3j's as stored: not compared); its shape must be one of
+     * the block's (2l1+1, 2l2+1, 2l3+1), so a constant of another architecture is still refused.
+     */
+    private void tracedConstants(int k, List<int[]> triples) {
         for (String name : tensors.keySet()) {
             Matcher m = TRACED_CONSTANT.matcher(name);
             if (!m.matches() || Integer.parseInt(m.group(1)) != k) {
@@ -312,31 +315,24 @@ public final class MaceStateDict {
             }
             NamedTensor t = tensors.get(name);
             for (int[] tr : triples) {
-                if (Arrays.equals(t.shape(), new int[] {2 * tr[0] + 1, 2 * tr[1] + 1, 2 * tr[2] + 1})
-                        && close(t.values(), ClebschGordan.wigner3j(tr[0], tr[1], tr[2], c.convention()))) {
+                if (Arrays.equals(t.shape(), couplingShape(tr))) {
                     used.add(name);
                     break;
                 }
             }
             if (!used.contains(name)) {
+                StringBuilder shapes = new StringBuilder();
+                for (int[] tr : triples) {
+                    shapes.append(shapes.isEmpty() ? "" : ", ").append(Arrays.toString(couplingShape(tr)));
+                }
                 throw new ModelFormatException(source + ": tensor " + name + " " + Arrays.toString(t.shape())
-                        + " is none of interaction " + k + "'s wigner_3j tensors in the convention of e3nn "
-                        + (c.e3nnVersion() == null ? "0.4.4 (no e3nn_version given)" : c.e3nnVersion())
-                        + "; is config key 'e3nn_version' right?");
+                        + " has the shape of none of interaction " + k + "'s coupling tensors [" + shapes + "]");
             }
         }
     }
 
-    private static boolean close(double[] a, double[] b) {
-        if (a.length != b.length) {
-            return false;
-        }
-        for (int i = 0; i < a.length; i++) {
-            if (Math.abs(a[i] - b[i]) > 1e-6) {
-                return false;
-            }
-        }
-        return true;
+    private static int[] couplingShape(int[] triple) {
+        return new int[] {2 * triple[0] + 1, 2 * triple[1] + 1, 2 * triple[2] + 1};
     }
 
     private void w3j(String name, int[] t, MaceConfig c) {
