@@ -57,7 +57,18 @@ final class ExtxyzColumns {
         if (atom < capacity) {
             return;
         }
-        int cap = (int) Math.min(atoms, Math.max(16L, 2L * capacity));
+        resize((int) Math.min(atoms, Math.max(16L, 2L * capacity)));
+    }
+
+    /** The arrays cut to the atoms read (all of them once the frame is complete). */
+    private void trim() {
+        if (capacity != atoms) {
+            resize(atoms);
+        }
+    }
+
+    /** Every per-atom array (species, positions, the extra columns) copied to room for {@code cap} atoms. */
+    private void resize(int cap) {
         numbers = Arrays.copyOf(numbers, cap);
         positions = Arrays.copyOf(positions, 3 * cap);
         for (Column c : columns) {
@@ -73,31 +84,6 @@ final class ExtxyzColumns {
             }
         }
         capacity = cap;
-    }
-
-    /** The arrays cut to the atoms read (all of them once the frame is complete). */
-    private void trim() {
-        if (capacity != atoms) {
-            ensureExactly();
-        }
-    }
-
-    private void ensureExactly() {
-        numbers = Arrays.copyOf(numbers, atoms);
-        positions = Arrays.copyOf(positions, 3 * atoms);
-        for (Column c : columns) {
-            if (c != species && c != pos) {
-                int n = atoms * c.width;
-                extra.put(c.name, switch (extra.get(c.name)) {
-                    case double[] d -> Arrays.copyOf(d, n);
-                    case long[] l -> Arrays.copyOf(l, n);
-                    case boolean[] b -> Arrays.copyOf(b, n);
-                    case String[] a -> Arrays.copyOf(a, n);
-                    default -> throw new IllegalStateException(c.name);
-                });
-            }
-        }
-        capacity = atoms;
     }
 
     /** Parses a Properties value; throws IllegalArgumentException naming what is wrong. */
