@@ -69,36 +69,28 @@ final class SkipTensorProduct {
 
     /** y (n x out.dim) for x (n x in.dim), element index per row. */
     double[] forward(double[] x, int[] species, double[] weight) {
-        int n = species.length;
-        int di = in.dim();
-        int dout = out.dim();
-        double[] y = new double[n * dout];
-        for (Path p : paths) {
-            int d = p.dim();
-            for (int r = 0; r < n; r++) {
-                int z = species[r];
-                for (int u = 0; u < p.mulIn(); u++) {
-                    int wb = p.weightOffset() + (u * elements + z) * p.mulOut();
-                    int xb = r * di + p.inOffset() + u * d;
-                    for (int v = 0; v < p.mulOut(); v++) {
-                        double c = p.coef() * weight[wb + v];
-                        int yb = r * dout + p.outOffset() + v * d;
-                        for (int m = 0; m < d; m++) {
-                            y[yb + m] += c * x[xb + m];
-                        }
-                    }
-                }
-            }
-        }
+        double[] y = new double[species.length * out.dim()];
+        apply(x, y, species, weight, false);
         return y;
     }
 
     /** dL/dx from dL/dy. */
     double[] backward(double[] gy, int[] species, double[] weight) {
+        double[] gx = new double[species.length * in.dim()];
+        apply(gy, gx, species, weight, true);
+        return gx;
+    }
+
+    /**
+     * The map is linear in x, so backward is its transpose: the same coefficients c (path, row, u, v)
+     * with the roles of the x block (u) and the y block (v) swapped. {@code transpose} false adds
+     * c * from[x block] into to[y block] (forward); true adds c * from[y block] into to[x block]
+     * (backward). Loops and summation order are the same both ways.
+     */
+    private void apply(double[] from, double[] to, int[] species, double[] weight, boolean transpose) {
         int n = species.length;
         int di = in.dim();
         int dout = out.dim();
-        double[] gx = new double[n * di];
         for (Path p : paths) {
             int d = p.dim();
             for (int r = 0; r < n; r++) {
@@ -109,13 +101,14 @@ final class SkipTensorProduct {
                     for (int v = 0; v < p.mulOut(); v++) {
                         double c = p.coef() * weight[wb + v];
                         int yb = r * dout + p.outOffset() + v * d;
+                        int src = transpose ? yb : xb;
+                        int dst = transpose ? xb : yb;
                         for (int m = 0; m < d; m++) {
-                            gx[xb + m] += c * gy[yb + m];
+                            to[dst + m] += c * from[src + m];
                         }
                     }
                 }
             }
         }
-        return gx;
     }
 }
