@@ -42,19 +42,22 @@ final class ScBenchCommand implements Main.Command {
         }
 
         double mace(DType dt, Direction d) {
-            boolean f32 = dt == DType.FLOAT32;
-            return switch (d) {
-                case FORWARD -> f32 ? maceFwd : maceFwd64;
-                case BACKWARD -> f32 ? maceFwdBwd : maceFwdBwd64;
-                default -> Double.NaN;
-            };
+            return peer(dt, d, maceFwd, maceFwdBwd, maceFwd64, maceFwdBwd64);
         }
 
         double oeq(DType dt, Direction d) {
+            return peer(dt, d, oeqFwd, oeqBwd, oeqFwd64, oeqBwd64);
+        }
+
+        /**
+         * One peer's figure for (dtype, direction); mace-torch's backward figure is forward + backward.
+         * PEERS.md has none for double backward.
+         */
+        private static double peer(DType dt, Direction d, double fwd32, double bwd32, double fwd64, double bwd64) {
             boolean f32 = dt == DType.FLOAT32;
             return switch (d) {
-                case FORWARD -> f32 ? oeqFwd : oeqFwd64;
-                case BACKWARD -> f32 ? oeqBwd : oeqBwd64;
+                case FORWARD -> f32 ? fwd32 : fwd64;
+                case BACKWARD -> f32 ? bwd32 : bwd64;
                 default -> Double.NaN;
             };
         }
