@@ -21,7 +21,6 @@ import org.apache.spark.sql.types.StructType;
 import org.e3spark.data.Cell;
 import org.e3spark.data.SampleDataset;
 import org.e3spark.data.Structure;
-import org.e3spark.model.FeaturizerConfig;
 import org.e3spark.model.FeaturizerModel;
 import org.e3spark.model.NamedTensor;
 import org.junit.jupiter.api.AfterAll;
@@ -43,10 +42,9 @@ class SparkBadInputTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("e3spark-bad-input")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        spark = LocalSpark.session("e3spark-bad-input");
         sample = SampleDataset.load();
-        model = FeaturizerModel.seeded(FeaturizerConfig.bundled("featurizer-small"));
+        model = LocalSpark.featurizerSmall();
     }
 
     @AfterAll

@@ -21,7 +21,6 @@ import org.e3spark.data.Structure;
 import org.e3spark.kernels.DType;
 import org.e3spark.model.ComputeTarget;
 import org.e3spark.model.Featurizer;
-import org.e3spark.model.FeaturizerConfig;
 import org.e3spark.model.FeaturizerModel;
 import org.e3spark.model.FeaturizerResult;
 import org.junit.jupiter.api.AfterAll;
@@ -41,10 +40,9 @@ class SparkFeaturizerTest {
 
     @BeforeAll
     static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("e3spark-test")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        spark = LocalSpark.session("e3spark-test");
         sample = SampleDataset.load();
-        model = FeaturizerModel.seeded(FeaturizerConfig.bundled("featurizer-small"));
+        model = LocalSpark.featurizerSmall();
     }
 
     @AfterAll
