@@ -5,6 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.SymmetricContractionProblem;
 import org.e3spark.kernels.internal.codegen.SymmetricContractionPlan.Chunk;
@@ -169,6 +171,14 @@ public final class SymmetricContractionEmitter {
         }
     }
 
+    /** Row (n, c) of x into {@code x0..}, and with {@code tangent} its direction dx into {@code dx0..}. */
+    private void loadInputRows(boolean tangent) {
+        loadRow("x", "x");
+        if (tangent) {
+            loadRow("dx", "dx");
+        }
+    }
+
     private void speciesCheck() {
         w.line("const int z = species[n];");
     }
@@ -196,6 +206,23 @@ public final class SymmetricContractionEmitter {
         }
         for (int k : usedPaths(ch)) {
             w.linef("const tp_real %s%d = %sr[%d];", name, k, name, k * c);
+        }
+    }
+
+    /**
+     * The chunk's weight passes, each a block that loads its weights ({@link #loadWeights}) then emits
+     * {@code body}: one pass with W; with {@code tangent} two, W (against the tangent of what multiplies
+     * it) then dW (against that itself), so only one chunk's weights are live at a time (fewer registers,
+     * no spills in f64). {@code comment} and {@code body} are told whether theirs is the dW pass.
+     */
+    private void weightPasses(Chunk ch, boolean tangent, Function<Boolean, String> comment, Consumer<Boolean> body) {
+        for (int pass = 0; pass < (tangent ? 2 : 1); pass++) {
+            boolean dwPass = pass == 1;
+            w.open("");
+            w.comment(comment.apply(dwPass));
+            loadWeights(dwPass ? "dw" : "w", "w", ch);
+            body.accept(dwPass);
+            w.close();
         }
     }
 
@@ -304,10 +331,7 @@ public final class SymmetricContractionEmitter {
         }
         w.line("continue;");
         w.close();
-        loadRow("x", "x");
-        if (tangent) {
-            loadRow("dx", "dx");
-        }
+        loadInputRows(tangent);
         for (int i = 0; i < p.outputs().size(); i++) {
             List<Chunk> chunks = plan.chunksOf(i);
             int dim = chunks.getFirst().outputDim();
@@ -320,14 +344,10 @@ public final class SymmetricContractionEmitter {
                 if (ch.monomials().isEmpty()) {
                     continue;
                 }
-                // the tangent runs the chunk twice, W against the monomials' tangents, then dW against the
-                // monomials, so only one chunk's weights are live at a time (fewer registers, no spills in f64)
-                for (int pass = 0; pass < (tangent ? 2 : 1); pass++) {
-                    boolean dwPass = pass == 1;
-                    w.open("");
-                    w.comment("nu = " + ch.nu() + ": " + ch.paths() + " weight columns, " + ch.monomials().size()
-                            + " monomials" + (tangent ? (dwPass ? "; dW x monomial" : "; W x tangent of the monomial") : ""));
-                    loadWeights(dwPass ? "dw" : "w", "w", ch);
+                weightPasses(ch, tangent,
+                        dwPass -> "nu = " + ch.nu() + ": " + ch.paths() + " weight columns, " + ch.monomials().size()
+                                + " monomials" + (tangent ? (dwPass ? "; dW x monomial" : "; W x tangent of the monomial") : ""),
+                        dwPass -> {
                     for (Monomial mo : ch.monomials()) {
                         w.open("");
                         w.line("const tp_real m = " + (tangent && !dwPass ? dot(mo.indices()) : mono(mo.indices())) + ";");
@@ -337,8 +357,7 @@ public final class SymmetricContractionEmitter {
                         }
                         w.close();
                     }
-                    w.close();
-                }
+                });
             }
             w.line(outRow("out", "orow", chunks.getFirst()));
             for (int m = 0; m < dim; m++) {
@@ -375,10 +394,7 @@ public final class SymmetricContractionEmitter {
         }
         w.line("continue;");
         w.close();
-        loadRow("x", "x");
-        if (tangent) {
-            loadRow("dx", "dx");
-        }
+        loadInputRows(tangent);
         for (int j = 0; j < d; j++) {
             w.linef("tp_real a%d = %s;", j, zero());
         }
@@ -396,13 +412,9 @@ public final class SymmetricContractionEmitter {
                 if (ch.monomials().isEmpty()) {
                     continue;
                 }
-                // the tangent runs the chunk twice (W with the derivatives' tangents, then dW with the
-                // derivatives), so only one chunk's weights are live at a time
-                for (int pass = 0; pass < (tangent ? 2 : 1); pass++) {
-                    boolean dwPass = pass == 1;
-                    w.open("");
-                    w.comment("nu = " + ch.nu() + (tangent ? (dwPass ? "; dW x dmono/dx" : "; W x tangent of dmono/dx") : ""));
-                    loadWeights(dwPass ? "dw" : "w", "w", ch);
+                weightPasses(ch, tangent,
+                        dwPass -> "nu = " + ch.nu() + (tangent ? (dwPass ? "; dW x dmono/dx" : "; W x tangent of dmono/dx") : ""),
+                        dwPass -> {
                     for (Monomial mo : ch.monomials()) {
                         int[] idx = mo.indices();
                         if (tangent && !dwPass && idx.length == 1) {
@@ -420,8 +432,7 @@ public final class SymmetricContractionEmitter {
                         }
                         w.close();
                     }
-                    w.close();
-                }
+                });
             }
             w.close();
         }
@@ -482,10 +493,7 @@ public final class SymmetricContractionEmitter {
                 w.open("if (species[n] != zz)");
                 w.line("continue;");
                 w.close();
-                loadRow("x", "x");
-                if (tangent) {
-                    loadRow("dx", "dx");
-                }
+                loadInputRows(tangent);
                 w.linef("const tp_real* __restrict__ grow = gout + (long long) n * %d + (%d + c * %d);", p.outputDim(),
                         ch.outputOffset(), ch.outputDim());
                 TreeSet<Integer> comps = new TreeSet<>();
