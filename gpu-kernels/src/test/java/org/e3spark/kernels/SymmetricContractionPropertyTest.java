@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.DoubleUnaryOperator;
 import java.util.stream.Stream;
 import org.e3spark.kernels.internal.math.SymmetricPolynomial;
 import org.e3spark.kernels.testing.RandomData;
@@ -116,12 +117,10 @@ class SymmetricContractionPropertyTest {
         double[] dx = RandomData.normal(rng, x.length);
         double[] dw = RandomData.normal(rng, w.length);
         int[] s = species(rng, batch, p.elements());
-        for (Backend b : new Backend[] {Backend.CPU, Backend.CPU_REFERENCE}) {
+        for (Backend b : CPU_BACKENDS) {
             try (SymmetricContraction sc = SymmetricContraction.create(p, b, DType.FLOAT64)) {
-                double h = 1e-5;
-                double plus = RandomData.dot(g, sc.forward(RandomData.axpy(x, h, dx), s, RandomData.axpy(w, h, dw), batch));
-                double minus = RandomData.dot(g, sc.forward(RandomData.axpy(x, -h, dx), s, RandomData.axpy(w, -h, dw), batch));
-                double numeric = (plus - minus) / (2 * h);
+                double numeric = centralDifference(
+                        t -> RandomData.dot(g, sc.forward(RandomData.axpy(x, t, dx), s, RandomData.axpy(w, t, dw), batch)));
                 SymmetricContraction.Gradients<double[]> gr = sc.backward(x, s, w, g, batch);
                 double analytic = RandomData.dot(gr.x(), dx) + RandomData.dot(gr.w(), dw);
                 assertTrue(Math.abs(analytic) > 1e-3, "directional derivative is ~0: " + analytic);
@@ -145,14 +144,9 @@ class SymmetricContractionPropertyTest {
         double[] ew = RandomData.normal(rng, w.length);
         double[] eg = RandomData.normal(rng, g.length);
         int[] s = species(rng, batch, p.elements());
-        for (Backend b : new Backend[] {Backend.CPU, Backend.CPU_REFERENCE}) {
+        for (Backend b : CPU_BACKENDS) {
             try (SymmetricContraction sc = SymmetricContraction.create(p, b, DType.FLOAT64)) {
-                double h = 1e-5;
-                double plus = seeded(sc.backward(RandomData.axpy(x, h, ex), s, RandomData.axpy(w, h, ew),
-                        RandomData.axpy(g, h, eg), batch), a, c);
-                double minus = seeded(sc.backward(RandomData.axpy(x, -h, ex), s, RandomData.axpy(w, -h, ew),
-                        RandomData.axpy(g, -h, eg), batch), a, c);
-                double numeric = (plus - minus) / (2 * h);
+                double numeric = seededBackwardAlong(sc, x, s, w, g, batch, a, c, ex, ew, eg);
                 SymmetricContraction.DoubleGradients<double[]> dd = sc.doubleBackward(x, s, w, g, a, c, batch);
                 double analytic = RandomData.dot(dd.x(), ex) + RandomData.dot(dd.w(), ew)
                         + RandomData.dot(dd.gradOut(), eg);
@@ -163,12 +157,8 @@ class SymmetricContractionPropertyTest {
                     double[] px = part == 0 ? ex : new double[ex.length];
                     double[] pw = part == 1 ? ew : new double[ew.length];
                     double[] pg = part == 2 ? eg : new double[eg.length];
-                    double pp = seeded(sc.backward(RandomData.axpy(x, h, px), s, RandomData.axpy(w, h, pw),
-                            RandomData.axpy(g, h, pg), batch), a, c);
-                    double pm = seeded(sc.backward(RandomData.axpy(x, -h, px), s, RandomData.axpy(w, -h, pw),
-                            RandomData.axpy(g, -h, pg), batch), a, c);
                     double an = RandomData.dot(dd.x(), px) + RandomData.dot(dd.w(), pw) + RandomData.dot(dd.gradOut(), pg);
-                    double nu = (pp - pm) / (2 * h);
+                    double nu = seededBackwardAlong(sc, x, s, w, g, batch, a, c, px, pw, pg);
                     assertEquals(nu, an, 1e-6 * Math.max(1, Math.abs(nu)), b + " " + p + " part " + part);
                 }
             }
@@ -177,6 +167,30 @@ class SymmetricContractionPropertyTest {
 
     private static double seeded(SymmetricContraction.Gradients<double[]> gr, double[] a, double[] c) {
         return RandomData.dot(gr.x(), a) + RandomData.dot(gr.w(), c);
+    }
+
+    /** The float64 CPU backends the properties are checked on: the engine and the reference. */
+    private static final Backend[] CPU_BACKENDS = {Backend.CPU, Backend.CPU_REFERENCE};
+
+    /** Step of the finite differences: its O(h^2) error is far below their 1e-6 tolerance. */
+    private static final double FD_STEP = 1e-5;
+
+    /** d/dt f(t) at t = 0, (f(h) - f(-h)) / 2h. */
+    private static double centralDifference(DoubleUnaryOperator f) {
+        double plus = f.applyAsDouble(FD_STEP);
+        double minus = f.applyAsDouble(-FD_STEP);
+        return (plus - minus) / (2 * FD_STEP);
+    }
+
+    /**
+     * The derivative of the seeded backward ({@link #seeded}: gx . a + gw . c) along (ex, ew, eg) in
+     * (x, w, gradOut), by central difference: what double backward's outputs dotted with that direction
+     * must equal.
+     */
+    private static double seededBackwardAlong(SymmetricContraction sc, double[] x, int[] s, double[] w, double[] g,
+                                              int batch, double[] a, double[] c, double[] ex, double[] ew, double[] eg) {
+        return centralDifference(t -> seeded(sc.backward(RandomData.axpy(x, t, ex), s, RandomData.axpy(w, t, ew),
+                RandomData.axpy(g, t, eg), batch), a, c));
     }
 
     @Test
@@ -202,7 +216,7 @@ class SymmetricContractionPropertyTest {
         for (int n = 0; n < batch; n++) {
             sp[n] = perm[s[n]];
         }
-        for (Backend b : new Backend[] {Backend.CPU, Backend.CPU_REFERENCE}) {
+        for (Backend b : CPU_BACKENDS) {
             try (SymmetricContraction sc = SymmetricContraction.create(p, b, DType.FLOAT64)) {
                 double[] out = sc.forward(x, s, w, batch);
                 assertArrayEquals(out, sc.forward(x, sp, wp, batch), 1e-14, b + " relabelled elements");
