@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.e3spark.kernels.testing.Golden;
 import org.e3spark.kernels.testing.RandomData;
 import org.e3spark.kernels.testing.SafeTensorsFile;
+import org.e3spark.kernels.testing.ScGolden;
 import org.e3spark.kernels.testing.Tolerance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -26,27 +27,13 @@ class SymmetricContractionGoldenTest {
     /** Relative error allowed against MACE's outputs and gradients in float64: SPEC §8's 1e-12 (measured ~5e-16). */
     static final double FLOAT64_VS_MACE = Tolerance.FLOAT64;
 
-    record Case(String folder, String file, CgConvention convention) {
-        @Override
-        public String toString() {
-            return folder + "/" + file;
-        }
-    }
-
-    static Stream<Case> files() {
-        List<Case> cases = new ArrayList<>();
-        for (String[] f : new String[][] {{"mace/e3nn-0.4.4", "LEGACY_E3NN_044"}, {"mace/e3nn-0.6.0", "E3NN"}}) {
-            List<String> names = Golden.filesOfKind(f[0], "symmetric_contraction");
-            for (String name : names) {
-                cases.add(new Case(f[0], name, CgConvention.valueOf(f[1])));
-            }
-        }
-        return cases.stream();
+    static Stream<ScGolden> files() {
+        return ScGolden.all().stream();
     }
 
     static Stream<Arguments> runs() {
         List<Arguments> runs = new ArrayList<>();
-        for (Case c : files().toList()) {
+        for (ScGolden c : ScGolden.all()) {
             for (Backend b : new Backend[] {Backend.CPU, Backend.CPU_REFERENCE}) {
                 runs.add(Arguments.of(c, b));
             }
@@ -54,16 +41,7 @@ class SymmetricContractionGoldenTest {
         return runs.stream();
     }
 
-    static SymmetricContractionProblem problem(JsonNode g, CgConvention convention) {
-        return SymmetricContractionProblem.builder(Irreps.parse(g.get("irreps_in").asText()),
-                        Irreps.parse(g.get("irreps_out").asText()))
-                .correlation(g.get("correlation").asInt())
-                .elements(g.get("num_elements").asInt())
-                .convention(convention)
-                .build();
-    }
-
-    static SafeTensorsFile stateDict(Case c, JsonNode g) {
+    static SafeTensorsFile stateDict(ScGolden c, JsonNode g) {
         return SafeTensorsFile.readGzip(Golden.dir(c.folder()).resolve(g.get("state_dict_file").asText() + ".gz"));
     }
 
@@ -80,9 +58,9 @@ class SymmetricContractionGoldenTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("files")
-    void basisEqualsMaceBuffers(Case c) {
-        JsonNode g = Golden.read(c.folder(), c.file());
-        SymmetricContractionProblem p = problem(g, c.convention());
+    void basisEqualsMaceBuffers(ScGolden c) {
+        JsonNode g = c.read();
+        SymmetricContractionProblem p = c.problem(g);
         SafeTensorsFile sd = stateDict(c, g);
         int buffers = 0;
         for (int i = 0; i < p.outputs().size(); i++) {
@@ -107,9 +85,9 @@ class SymmetricContractionGoldenTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("runs")
-    void float64MatchesMace(Case c, Backend backend) {
-        JsonNode g = Golden.read(c.folder(), c.file());
-        SymmetricContractionProblem p = problem(g, c.convention());
+    void float64MatchesMace(ScGolden c, Backend backend) {
+        JsonNode g = c.read();
+        SymmetricContractionProblem p = c.problem(g);
         double[] w = weights(p, stateDict(c, g));
         int batch = g.get("batch").asInt();
         double[] x = Golden.doubles(g, "x");
@@ -126,9 +104,9 @@ class SymmetricContractionGoldenTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("runs")
-    void float32MeetsSpecTolerances(Case c, Backend backend) {
-        JsonNode g = Golden.read(c.folder(), c.file());
-        SymmetricContractionProblem p = problem(g, c.convention());
+    void float32MeetsSpecTolerances(ScGolden c, Backend backend) {
+        JsonNode g = c.read();
+        SymmetricContractionProblem p = c.problem(g);
         float[] w = RandomData.toFloat(weights(p, stateDict(c, g)));
         int batch = g.get("batch").asInt();
         float[] x = RandomData.toFloat(Golden.doubles(g, "x"));

@@ -22,6 +22,7 @@ import org.e3spark.kernels.internal.BackendUnavailableException;
 import org.e3spark.kernels.testing.Golden;
 import org.e3spark.kernels.testing.RandomData;
 import org.e3spark.kernels.testing.SafeTensorsFile;
+import org.e3spark.kernels.testing.ScGolden;
 import org.e3spark.kernels.testing.ScOracle;
 import org.e3spark.kernels.testing.Tolerance;
 import org.junit.jupiter.api.Test;
@@ -60,19 +61,12 @@ class CudaSymmetricContractionGpuTest {
         List<SymmetricContractionProblem> all = new ArrayList<>(randomProblems().values());
         for (Arguments a : goldens().toList()) {
             if (a.get()[1] == DType.FLOAT64) {
-                all.add(goldenProblem((GoldenCase) a.get()[0], Golden.read(((GoldenCase) a.get()[0]).folder(),
-                        ((GoldenCase) a.get()[0]).file())));
+                ScGolden c = (ScGolden) a.get()[0];
+                all.add(c.problem(c.read()));
             }
         }
         all.add(sc("32x0e+32x1o+32x2e+32x3o", "32x0e+32x1o", 3, 4, CgConvention.E3NN)); // sc-bench's second shape
         return all.stream().distinct().toList();
-    }
-
-    static SymmetricContractionProblem goldenProblem(GoldenCase c, JsonNode g) {
-        return SymmetricContractionProblem.builder(Irreps.parse(g.get("irreps_in").asText()),
-                        Irreps.parse(g.get("irreps_out").asText()))
-                .correlation(g.get("correlation").asInt()).elements(g.get("num_elements").asInt())
-                .convention(c.convention()).build();
     }
 
     static Stream<Arguments> randomCases() {
@@ -133,20 +127,11 @@ class CudaSymmetricContractionGpuTest {
 
     // ------------------------------------------------------------------ MACE goldens
 
-    record GoldenCase(String folder, String file, CgConvention convention) {
-        @Override
-        public String toString() {
-            return folder + "/" + file;
-        }
-    }
-
     static Stream<Arguments> goldens() {
         List<Arguments> cases = new ArrayList<>();
-        for (String[] f : new String[][] {{"mace/e3nn-0.4.4", "LEGACY_E3NN_044"}, {"mace/e3nn-0.6.0", "E3NN"}}) {
-            for (String name : Golden.filesOfKind(f[0], "symmetric_contraction")) {
-                for (DType dt : DType.values()) {
-                    cases.add(Arguments.of(new GoldenCase(f[0], name, CgConvention.valueOf(f[1])), dt));
-                }
+        for (ScGolden c : ScGolden.all()) {
+            for (DType dt : DType.values()) {
+                cases.add(Arguments.of(c, dt));
             }
         }
         assertTrue(cases.size() >= 10, "MACE goldens missing: " + cases);
@@ -155,9 +140,9 @@ class CudaSymmetricContractionGpuTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("goldens")
-    void matchesMaceGoldensAndTheOracle(GoldenCase c, DType dt) {
-        JsonNode g = Golden.read(c.folder(), c.file());
-        SymmetricContractionProblem p = goldenProblem(c, g);
+    void matchesMaceGoldensAndTheOracle(ScGolden c, DType dt) {
+        JsonNode g = c.read();
+        SymmetricContractionProblem p = c.problem(g);
         SafeTensorsFile sd = SafeTensorsFile.readGzip(Golden.dir(c.folder())
                 .resolve(g.get("state_dict_file").asText() + ".gz"));
         double[] w = new double[p.weightNumel()];
