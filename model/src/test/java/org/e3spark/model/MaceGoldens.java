@@ -40,6 +40,11 @@ final class MaceGoldens {
             return MaceGoldens.doubles(json.get(key));
         }
 
+        /** {@link MaceGoldens#relError} of ours against the golden's {@code key}. */
+        double relError(double[] ours, String key) {
+            return MaceGoldens.relError(ours, doubles(key));
+        }
+
         double[] intermediate(String key) {
             JsonNode n = json.get("intermediates").get(key);
             return n == null ? null : MaceGoldens.doubles(n.get("values"));
