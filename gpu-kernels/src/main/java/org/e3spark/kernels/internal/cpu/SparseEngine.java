@@ -14,8 +14,12 @@ import org.e3spark.kernels.TPProblem;
  */
 final class SparseEngine implements CpuEngine {
 
-    /** Rows per parallel task: large enough to amortize scheduling, small enough to balance load. */
-    static final int CHUNK_ROWS = 64;
+    /**
+     * Rows per parallel task: large enough to amortize scheduling, small enough to balance load (a
+     * Spark batch of 2,000 rows is 125 tasks, enough for 16 cores). Fixed, never derived from the
+     * core count, so shared-weight gradient reductions have the same bits on any machine.
+     */
+    static final int CHUNK_ROWS = 16;
 
     private final SparseRowKernel kernel;
     private final int dim1;
@@ -77,6 +81,80 @@ final class SparseEngine implements CpuEngine {
         if (partial != null) {
             addInOrder(partial, gw);
         }
+    }
+
+    /**
+     * float32 forward: each chunk widens its own rows into chunk-local float64 buffers, runs the same
+     * row kernel and rounds its output rows once, so no serial whole-batch conversion remains and the
+     * bits equal widen-compute-round of the whole batch.
+     */
+    float[] forwardF32(float[] x, float[] y, float[] w, int batch) {
+        float[] out = new float[batch * dimOut];
+        double[] sharedW = shared ? Precision.widen(w) : null;
+        chunkStream(batch).forEach(chunk -> {
+            SparseRowKernel.Scratch s = kernel.scratch();
+            int r0 = chunk * CHUNK_ROWS;
+            int n = Math.min(batch, r0 + CHUNK_ROWS) - r0;
+            double[] xs = widenRows(x, r0, n, dim1);
+            double[] ys = widenRows(y, r0, n, dim2);
+            double[] ws = shared ? sharedW : widenRows(w, r0, n, weightNumel);
+            double[] os = new double[n * dimOut];
+            for (int z = 0; z < n; z++) {
+                kernel.forward(xs, z * dim1, ys, z * dim2, ws, shared ? 0 : z * weightNumel, os, z * dimOut, false, s);
+            }
+            Precision.round(os, 0, out, r0 * dimOut, n * dimOut);
+        });
+        return out;
+    }
+
+    /**
+     * float32 backward into zeroed float outputs gx, gy, gw (same chunk-local widening as
+     * {@link #forwardF32}); shared-weight gradients are summed in float64 chunk by chunk in order and
+     * rounded once.
+     */
+    void backwardF32(float[] x, float[] y, float[] w, float[] g, float[] gx, float[] gy, float[] gw, int batch) {
+        int nChunks = chunks(batch);
+        double[] sharedW = shared ? Precision.widen(w) : null;
+        double[][] partial = (gw != null && shared && weightNumel > 0) ? new double[nChunks][] : null;
+        chunkStream(batch).forEach(chunk -> {
+            SparseRowKernel.Scratch s = kernel.scratch();
+            int r0 = chunk * CHUNK_ROWS;
+            int n = Math.min(batch, r0 + CHUNK_ROWS) - r0;
+            double[] xs = widenRows(x, r0, n, dim1);
+            double[] ys = widenRows(y, r0, n, dim2);
+            double[] ws = shared ? sharedW : widenRows(w, r0, n, weightNumel);
+            double[] gs = widenRows(g, r0, n, dimOut);
+            double[] gxs = gx == null ? null : new double[n * dim1];
+            double[] gys = gy == null ? null : new double[n * dim2];
+            double[] gws = gw == null ? null : new double[shared ? weightNumel : n * weightNumel];
+            if (partial != null) {
+                partial[chunk] = gws;
+            }
+            for (int z = 0; z < n; z++) {
+                int wr = shared ? 0 : z * weightNumel;
+                kernel.backward(xs, z * dim1, ys, z * dim2, ws, wr, gs, z * dimOut, gxs, gys, gws, wr, false, s);
+            }
+            if (gxs != null) {
+                Precision.round(gxs, 0, gx, r0 * dim1, n * dim1);
+            }
+            if (gys != null) {
+                Precision.round(gys, 0, gy, r0 * dim2, n * dim2);
+            }
+            if (gws != null && !shared) {
+                Precision.round(gws, 0, gw, r0 * weightNumel, n * weightNumel);
+            }
+        });
+        if (partial != null) {
+            double[] total = new double[weightNumel];
+            addInOrder(partial, total);
+            Precision.round(total, 0, gw, 0, weightNumel);
+        }
+    }
+
+    private static double[] widenRows(float[] a, int r0, int n, int dim) {
+        double[] d = new double[n * dim];
+        Precision.widen(a, r0 * dim, d, 0, n * dim);
+        return d;
     }
 
     /** target += sum of parts, in the parts' order (a fixed order keeps the bits reproducible). */
