@@ -19,22 +19,31 @@ final class SparseRowKernel {
 
     private final Path[] paths;
     private final SparseCg[] cg;
+    private final SparseCg.Pairs[] pairs; // uvu paths with one input-2 channel (every SPEC §9 uvu problem), else null
+    private final int maxPairs;
     private final int maxChannels;
     private final int maxComponents;
 
     SparseRowKernel(TPProblem p) {
         this.paths = Path.of(p);
         this.cg = new SparseCg[paths.length];
+        this.pairs = new SparseCg.Pairs[paths.length];
         int channels = 1;
         int components = 1;
+        int most = 1;
         for (int k = 0; k < paths.length; k++) {
             Path path = paths[k];
             cg[k] = SparseCg.of(path.l1(), path.l2(), path.lo(), path.coefficient());
+            if (path.mode() == ConnectionMode.UVU && path.m2() == 1) {
+                pairs[k] = cg[k].pairs();
+                most = Math.max(most, pairs[k].size());
+            }
             channels = Math.max(channels, Math.max(path.m1(), Math.max(path.m2(), path.mo())));
             components = Math.max(components, Math.max(path.d1(), Math.max(path.d2(), path.d3())));
         }
         this.maxChannels = channels;
         this.maxComponents = components;
+        this.maxPairs = most;
     }
 
     /** Per-thread scratch, component-major blocks; allocate one per task, never per row. */
@@ -46,6 +55,8 @@ final class SparseRowKernel {
         final double[] acc2 = new double[maxComponents * maxChannels]; // gy-tilde accumulator [j][u]
         final double[] t = new double[maxComponents];                  // one (u, v) pair's coupling [k]
         final double[] gk = new double[maxComponents];                 // one (u, v) pair's W-mixed gradOut [k]
+        final double[] q = new double[maxChannels];                    // one-channel uvu: dL/dW[u]
+        final double[] dots = new double[maxPairs];                    // one-channel uvu: sum_u x W g per (i, k)
     }
 
     Scratch scratch() {
@@ -61,7 +72,14 @@ final class SparseRowKernel {
                 continue;
             }
             loadBlock(x, xr + p.x0(), p.m1(), p.xu(), p.d1(), p.xi(), s.x);
-            if (p.mode() == ConnectionMode.UVU) {
+            if (pairs[k] != null) {
+                forwardUvu1(p, pairs[k], y, yr, s);
+                if (p.hasWeight()) {
+                    storeBlockAddScaled(s.acc, p.m1(), p.d3(), out, or + p.o0(), p.ow(), p.ok(), w, wr + p.w0());
+                } else {
+                    storeBlockAdd(s.acc, p.m1(), p.d3(), out, or + p.o0(), p.ow(), p.ok());
+                }
+            } else if (p.mode() == ConnectionMode.UVU) {
                 forwardUvu(p, cg[k], y, yr, w, wr, s);
                 storeBlockAdd(s.acc, p.m1(), p.d3(), out, or + p.o0(), p.ow(), p.ok());
             } else {
@@ -83,7 +101,10 @@ final class SparseRowKernel {
                 continue;
             }
             loadBlock(x, xr + p.x0(), p.m1(), p.xu(), p.d1(), p.xi(), s.x);
-            if (p.mode() == ConnectionMode.UVU) {
+            if (pairs[k] != null) {
+                loadBlock(g, gr + p.o0(), p.m1(), p.ow(), p.d3(), p.ok(), s.g);
+                backwardUvu1(p, pairs[k], y, yr, w, wr, gx, xr, gy, gw, gwr, s);
+            } else if (p.mode() == ConnectionMode.UVU) {
                 loadBlock(g, gr + p.o0(), p.m1(), p.ow(), p.d3(), p.ok(), s.g);
                 backwardUvu(p, cg[k], x, xr, y, yr, w, wr, gx, gy, gw, gwr, s);
             } else {
@@ -115,6 +136,124 @@ final class SparseRowKernel {
                 dst[to + u * channelStride] += src[from + u];
             }
         }
+    }
+
+    /** dst[base + u * channelStride + c * componentStride] += w[wb + u] * src[c * channels + u]. */
+    private static void storeBlockAddScaled(double[] src, int channels, int components, double[] dst, int base,
+                                            int channelStride, int componentStride, double[] w, int wb) {
+        for (int c = 0; c < components; c++) {
+            int from = c * channels;
+            int to = base + c * componentStride;
+            for (int u = 0; u < channels; u++) {
+                dst[to + u * channelStride] += w[wb + u] * src[from + u];
+            }
+        }
+    }
+
+    /**
+     * uvu with one input-2 channel: out[k][u] = W[u] sum_q M_q x[i_q][u] (W applied when storing),
+     * M_q = sum over pair q's nonzeros of C y[j]: one multiply-add per (i, k) pair and channel.
+     */
+    private static void forwardUvu1(Path p, SparseCg.Pairs pr, double[] y, int yr, Scratch s) {
+        int m1 = p.m1();
+        java.util.Arrays.fill(s.acc, 0, p.d3() * m1, 0.0);
+        int yb = yr + p.y0();
+        for (int q = 0; q < pr.size(); q++) {
+            double m = pr.contract(q, y, yb, p.yj());
+            if (m == 0) {
+                continue;
+            }
+            int a = pr.pairK()[q] * m1;
+            int xi = pr.pairI()[q] * m1;
+            for (int u = 0; u < m1; u++) {
+                s.acc[a + u] += m * s.x[xi + u];
+            }
+        }
+    }
+
+    /**
+     * Backward of {@link #forwardUvu1}, with wg[k][u] = W[u] g[k][u]: gx[i][u] += sum_q M_q wg[k][u];
+     * gy[j] += sum over nonzeros C sum_u x[i][u] wg[k][u]; gW[u] += sum_q M_q x[i][u] g[k][u].
+     */
+    private static void backwardUvu1(Path p, SparseCg.Pairs pr, double[] y, int yr, double[] w, int wr,
+                                     double[] gx, int xr, double[] gy, double[] gw, int gwr, Scratch s) {
+        int m1 = p.m1();
+        boolean wantGx = gx != null;
+        boolean wantGy = gy != null;
+        boolean wantGw = gw != null && p.hasWeight();
+        double[] wg = s.g;
+        if (p.hasWeight()) {
+            wg = s.y;
+            int wb = wr + p.w0();
+            for (int k = 0; k < p.d3(); k++) {
+                int a = k * m1;
+                for (int u = 0; u < m1; u++) {
+                    wg[a + u] = w[wb + u] * s.g[a + u];
+                }
+            }
+        }
+        if (wantGx) {
+            java.util.Arrays.fill(s.acc, 0, p.d1() * m1, 0.0);
+        }
+        if (wantGw) {
+            java.util.Arrays.fill(s.q, 0, m1, 0.0);
+        }
+        int yb = yr + p.y0();
+        for (int q = 0; q < pr.size(); q++) {
+            double m = pr.contract(q, y, yb, p.yj());
+            int a = pr.pairK()[q] * m1;
+            int xi = pr.pairI()[q] * m1;
+            if (wantGx && m != 0) {
+                for (int u = 0; u < m1; u++) {
+                    s.acc[xi + u] += m * wg[a + u];
+                }
+            }
+            if (wantGw && m != 0) {
+                for (int u = 0; u < m1; u++) {
+                    s.q[u] += m * s.x[xi + u] * s.g[a + u];
+                }
+            }
+            if (wantGy) {
+                s.dots[q] = dot(s.x, xi, wg, a, m1);
+            }
+        }
+        if (wantGx) {
+            storeBlockAdd(s.acc, m1, p.d1(), gx, xr + p.x0(), p.xu(), p.xi());
+        }
+        if (wantGy) {
+            int[] start = pr.pairStart();
+            for (int q = 0; q < pr.size(); q++) {
+                double d = s.dots[q];
+                for (int e = start[q]; e < start[q + 1]; e++) {
+                    gy[yb + pr.entryJ()[e] * p.yj()] += pr.entryValue()[e] * d;
+                }
+            }
+        }
+        if (wantGw) {
+            int gwb = gwr + p.w0();
+            for (int u = 0; u < m1; u++) {
+                gw[gwb + u] += s.q[u];
+            }
+        }
+    }
+
+    /** sum_u a[ao + u] b[bo + u] with four independent partial sums (fixed order: same bits every run). */
+    private static double dot(double[] a, int ao, double[] b, int bo, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int u = 0;
+        for (; u + 3 < n; u += 4) {
+            s0 += a[ao + u] * b[bo + u];
+            s1 += a[ao + u + 1] * b[bo + u + 1];
+            s2 += a[ao + u + 2] * b[bo + u + 2];
+            s3 += a[ao + u + 3] * b[bo + u + 3];
+        }
+        for (; u < n; u++) {
+            s0 += a[ao + u] * b[bo + u];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** s.y[j][u] = sum_v W[u,v] y[v,j] (W = 1 for weightless paths). */
