@@ -21,6 +21,8 @@ final class SparseRowKernel {
     private final SparseCg[] cg;
     private final SparseCg.Pairs[] pairs; // uvu paths with one input-2 channel (every SPEC §9 uvu problem), else null
     private final int maxPairs;
+    private final int dim1;
+    private final int[] blocks; // indices of one path per distinct input-1 block used (its staging recipe)
     private final int maxChannels;
     private final int maxComponents;
 
@@ -44,10 +46,40 @@ final class SparseRowKernel {
         this.maxChannels = channels;
         this.maxComponents = components;
         this.maxPairs = most;
+        this.dim1 = p.in1().dim();
+        java.util.List<Integer> firsts = new java.util.ArrayList<>();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int k = 0; k < paths.length; k++) {
+            if (!paths[k].empty() && seen.add(paths[k].x0())) {
+                firsts.add(k);
+            }
+        }
+        this.blocks = firsts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Stages every input-1 block of the row component-major once ([i][u] at the block's own offset):
+     * several paths read each block, and the strided gather was the kernel's costliest loop.
+     */
+    private void stageX(double[] x, int xr, Scratch s) {
+        for (int b : blocks) {
+            Path p = paths[b];
+            loadBlock(x, xr + p.x0(), p.m1(), p.xu(), p.d1(), p.xi(), s.xAll, p.x0());
+        }
+    }
+
+    /** Scatters the staged input-1 gradient (component-major per block) into gx's layout. */
+    private void unstageGx(Scratch s, double[] gx, int xr) {
+        for (int b : blocks) {
+            Path p = paths[b];
+            storeBlockAdd(s.gxAll, p.x0(), p.m1(), p.d1(), gx, xr + p.x0(), p.xu(), p.xi());
+        }
     }
 
     /** Per-thread scratch, component-major blocks; allocate one per task, never per row. */
     final class Scratch {
+        final double[] xAll = new double[dim1];                         // the row's input-1 blocks, staged
+        final double[] gxAll = new double[dim1];                        // uvu input-1 gradients, staged
         final double[] x = new double[maxComponents * maxChannels];    // x block [i][u]
         final double[] y = new double[maxComponents * maxChannels];    // mixed y [j][u] (uvu)
         final double[] g = new double[maxComponents * maxChannels];    // gradOut block [k][u or w]
@@ -66,12 +98,13 @@ final class SparseRowKernel {
     /** out[or..] += TP(x[xr..], y[yr..], w[wr..]); weight-tangent passes skip weightless paths. */
     void forward(double[] x, int xr, double[] y, int yr, double[] w, int wr, double[] out, int or,
                  boolean weightsAreTangent, Scratch s) {
+        stageX(x, xr, s);
         for (int k = 0; k < paths.length; k++) {
             Path p = paths[k];
             if (p.empty() || (weightsAreTangent && !p.hasWeight())) {
                 continue;
             }
-            loadBlock(x, xr + p.x0(), p.m1(), p.xu(), p.d1(), p.xi(), s.x);
+            System.arraycopy(s.xAll, p.x0(), s.x, 0, p.d1() * p.m1());
             if (pairs[k] != null) {
                 forwardUvu1(p, pairs[k], y, yr, s);
                 if (p.hasWeight()) {
@@ -95,12 +128,16 @@ final class SparseRowKernel {
      */
     void backward(double[] x, int xr, double[] y, int yr, double[] w, int wr, double[] g, int gr,
                   double[] gx, double[] gy, double[] gw, int gwr, boolean weightsAreTangent, Scratch s) {
+        stageX(x, xr, s);
+        if (gx != null) {
+            java.util.Arrays.fill(s.gxAll, 0.0);
+        }
         for (int k = 0; k < paths.length; k++) {
             Path p = paths[k];
             if (p.empty() || (weightsAreTangent && !p.hasWeight())) {
                 continue;
             }
-            loadBlock(x, xr + p.x0(), p.m1(), p.xu(), p.d1(), p.xi(), s.x);
+            System.arraycopy(s.xAll, p.x0(), s.x, 0, p.d1() * p.m1());
             if (pairs[k] != null) {
                 loadBlock(g, gr + p.o0(), p.m1(), p.ow(), p.d3(), p.ok(), s.g);
                 backwardUvu1(p, pairs[k], y, yr, w, wr, gx, xr, gy, gw, gwr, s);
@@ -112,14 +149,23 @@ final class SparseRowKernel {
                 backwardUvw(p, cg[k], x, xr, y, yr, w, wr, gx, gy, gw, gwr, s);
             }
         }
+        if (gx != null) {
+            unstageGx(s, gx, xr);
+        }
     }
 
     /** dst[c * channels + u] = src[base + u * channelStride + c * componentStride]. */
     private static void loadBlock(double[] src, int base, int channels, int channelStride, int components,
                                   int componentStride, double[] dst) {
+        loadBlock(src, base, channels, channelStride, components, componentStride, dst, 0);
+    }
+
+    /** dst[dstBase + c * channels + u] = src[base + u * channelStride + c * componentStride]. */
+    private static void loadBlock(double[] src, int base, int channels, int channelStride, int components,
+                                  int componentStride, double[] dst, int dstBase) {
         for (int c = 0; c < components; c++) {
             int from = base + c * componentStride;
-            int to = c * channels;
+            int to = dstBase + c * channels;
             for (int u = 0; u < channels; u++) {
                 dst[to + u] = src[from + u * channelStride];
             }
@@ -129,12 +175,25 @@ final class SparseRowKernel {
     /** dst[base + u * channelStride + c * componentStride] += src[c * channels + u]. */
     private static void storeBlockAdd(double[] src, int channels, int components, double[] dst, int base,
                                       int channelStride, int componentStride) {
+        storeBlockAdd(src, 0, channels, components, dst, base, channelStride, componentStride);
+    }
+
+    /** dst[base + u * channelStride + c * componentStride] += src[srcBase + c * channels + u]. */
+    private static void storeBlockAdd(double[] src, int srcBase, int channels, int components, double[] dst, int base,
+                                      int channelStride, int componentStride) {
         for (int c = 0; c < components; c++) {
-            int from = c * channels;
+            int from = srcBase + c * channels;
             int to = base + c * componentStride;
             for (int u = 0; u < channels; u++) {
                 dst[to + u * channelStride] += src[from + u];
             }
+        }
+    }
+
+    /** dst[to + n] += src[n] for n < len. */
+    private static void addInto(double[] src, double[] dst, int to, int len) {
+        for (int n = 0; n < len; n++) {
+            dst[to + n] += src[n];
         }
     }
 
@@ -218,7 +277,7 @@ final class SparseRowKernel {
             }
         }
         if (wantGx) {
-            storeBlockAdd(s.acc, m1, p.d1(), gx, xr + p.x0(), p.xu(), p.xi());
+            addInto(s.acc, s.gxAll, p.x0(), p.d1() * m1);
         }
         if (wantGy) {
             int[] start = pr.pairStart();
@@ -361,7 +420,7 @@ final class SparseRowKernel {
             }
         }
         if (wantGx) {
-            storeBlockAdd(s.acc, m1, p.d1(), gx, xr + p.x0(), p.xu(), p.xi());
+            addInto(s.acc, s.gxAll, p.x0(), p.d1() * m1);
         }
         if (!wantMix) {
             return;
