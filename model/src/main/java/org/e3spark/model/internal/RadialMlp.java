@@ -64,6 +64,10 @@ public final class RadialMlp {
             double[] w = weights[k];
             double[] z = new double[rows * fo];
             double[] hIn = h;
+            boolean hidden = k < layers() - 1;
+            double[] act = hidden ? new double[z.length] : null;
+            // rows in parallel chunks, the activation in the same chunk (it was a serial pass over every
+            // edge's hidden values); per element the same arithmetic, so the same bits on any thread count
             RowChunks.forEach(rows, (from, to) -> {
                 for (int r = from; r < to; r++) {
                     int hb = r * fi;
@@ -78,15 +82,16 @@ public final class RadialMlp {
                             z[zb + o] += a * w[wb + o];
                         }
                     }
+                    if (hidden) {
+                        for (int o = zb; o < zb + fo; o++) {
+                            act[o] = activationNorm * Activations.silu(z[o]);
+                        }
+                    }
                 }
             });
             inputs[k] = h;
-            if (k < layers() - 1) {
+            if (hidden) {
                 pre[k] = z;
-                double[] act = new double[z.length];
-                for (int q = 0; q < z.length; q++) {
-                    act[q] = activationNorm * Activations.silu(z[q]);
-                }
                 h = act;
             } else {
                 h = z;
@@ -105,27 +110,26 @@ public final class RadialMlp {
         for (int k = layers() - 1; k >= 0; k--) {
             int fi = sizes[k];
             int fo = sizes[k + 1];
-            if (k < layers() - 1) {
-                double[] z = cache.preActivations()[k];
-                double[] gz = new double[g.length];
-                for (int q = 0; q < g.length; q++) {
-                    gz[q] = g[q] * activationNorm * Activations.siluDerivative(z[q]);
-                }
-                g = gz;
-            }
+            double[] z = k < layers() - 1 ? cache.preActivations()[k] : null;
             double scale = 1.0 / Math.sqrt(fi);
             double[] w = weights[k];
             double[] gin = new double[rows * fi];
             double[] gOutK = g;
+            // the activation's derivative in the same parallel chunk as the row's matrix-vector product
             RowChunks.forEach(rows, (from, to) -> {
+                double[] gz = new double[fo];
                 for (int r = from; r < to; r++) {
                     int gb = r * fo;
                     int ib = r * fi;
+                    for (int o = 0; o < fo; o++) {
+                        gz[o] = z == null ? gOutK[gb + o]
+                                : gOutK[gb + o] * activationNorm * Activations.siluDerivative(z[gb + o]);
+                    }
                     for (int i = 0; i < fi; i++) {
                         int wb = i * fo;
                         double s = 0;
                         for (int o = 0; o < fo; o++) {
-                            s += w[wb + o] * gOutK[gb + o];
+                            s += w[wb + o] * gz[o];
                         }
                         gin[ib + i] = s * scale;
                     }
