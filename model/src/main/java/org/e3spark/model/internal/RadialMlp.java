@@ -69,7 +69,11 @@ public final class RadialMlp {
             // rows in parallel chunks, the activation in the same chunk (it was a serial pass over every
             // edge's hidden values); per element the same arithmetic, so the same bits on any thread count
             RowChunks.forEach(rows, (from, to) -> {
-                for (int r = from; r < to; r++) {
+                int r = from;
+                for (; r + 3 < to; r += 4) {
+                    layerRows4(hIn, r, fi, fo, scale, w, z);
+                }
+                for (; r < to; r++) {
                     int hb = r * fi;
                     int zb = r * fo;
                     for (int i = 0; i < fi; i++) {
@@ -82,11 +86,9 @@ public final class RadialMlp {
                             z[zb + o] += a * w[wb + o];
                         }
                     }
-                    if (hidden) {
-                        for (int o = zb; o < zb + fo; o++) {
-                            act[o] = activationNorm * Activations.silu(z[o]);
-                        }
-                    }
+                }
+                if (hidden) {
+                    activate(z, act, from * fo, to * fo);
                 }
             });
             inputs[k] = h;
@@ -113,30 +115,143 @@ public final class RadialMlp {
             double[] z = k < layers() - 1 ? cache.preActivations()[k] : null;
             double scale = 1.0 / Math.sqrt(fi);
             double[] w = weights[k];
+            // W transposed to [fo][fi]: dL/dh[i] = sum_o W[i, o] gz[o] becomes a contiguous axpy over i per o
+            // (vectorized), each element still summing o = 0, 1, ... in order: the bits of the dot product
+            double[] wt = new double[fo * fi];
+            for (int i = 0; i < fi; i++) {
+                for (int o = 0; o < fo; o++) {
+                    wt[o * fi + i] = w[i * fo + o];
+                }
+            }
             double[] gin = new double[rows * fi];
             double[] gOutK = g;
             // the activation's derivative in the same parallel chunk as the row's matrix-vector product
             RowChunks.forEach(rows, (from, to) -> {
                 double[] gz = new double[fo];
-                for (int r = from; r < to; r++) {
+                double[] acc = new double[fi];
+                int r0 = from;
+                if (fo * 4 <= 1 << 14) {
+                    double[] gz4 = new double[4 * fo];
+                    double[] acc4 = new double[4 * fi];
+                    for (; r0 + 3 < to; r0 += 4) {
+                        for (int q = 0; q < 4; q++) {
+                            if (z == null) {
+                                System.arraycopy(gOutK, (r0 + q) * fo, gz4, q * fo, fo);
+                            } else {
+                                activationGradient(gOutK, z, (r0 + q) * fo, gz4, q * fo, fo);
+                            }
+                        }
+                        transposedRows4(gz4, fo, fi, wt, acc4);
+                        for (int q = 0; q < 4; q++) {
+                            int ib = (r0 + q) * fi;
+                            for (int i = 0; i < fi; i++) {
+                                gin[ib + i] = acc4[q * fi + i] * scale;
+                            }
+                        }
+                    }
+                }
+                for (int r = r0; r < to; r++) {
                     int gb = r * fo;
                     int ib = r * fi;
+                    if (z == null) {
+                        System.arraycopy(gOutK, gb, gz, 0, fo);
+                    } else {
+                        activationGradient(gOutK, z, gb, gz, 0, fo);
+                    }
+                    java.util.Arrays.fill(acc, 0.0);
                     for (int o = 0; o < fo; o++) {
-                        gz[o] = z == null ? gOutK[gb + o]
-                                : gOutK[gb + o] * activationNorm * Activations.siluDerivative(z[gb + o]);
+                        double c = gz[o];
+                        int wb = o * fi;
+                        for (int i = 0; i < fi; i++) {
+                            acc[i] += wt[wb + i] * c;
+                        }
                     }
                     for (int i = 0; i < fi; i++) {
-                        int wb = i * fo;
-                        double s = 0;
-                        for (int o = 0; o < fo; o++) {
-                            s += w[wb + o] * gz[o];
-                        }
-                        gin[ib + i] = s * scale;
+                        gin[ib + i] = acc[i] * scale;
                     }
                 }
             });
             g = gin;
         }
         return g;
+    }
+
+    /** act[q] = norm * silu(z[q]) for q in [from, to). */
+    private void activate(double[] z, double[] act, int from, int to) {
+        for (int q = from; q < to; q++) {
+            act[q] = activationNorm * Activations.silu(z[q]);
+        }
+    }
+
+    /** gz[to + o] = g[base + o] * norm * silu'(z[base + o]) for o < n. */
+    private void activationGradient(double[] g, double[] z, int base, double[] gz, int to, int n) {
+        for (int o = 0; o < n; o++) {
+            gz[to + o] = g[base + o] * activationNorm * Activations.siluDerivative(z[base + o]);
+        }
+    }
+
+    /**
+     * Rows r..r+3 of z += (h * scale) W, register-blocked: each weight row is loaded once for four
+     * rows. Per element the operations are those of the one-row loop (a zero input skipped, inputs i
+     * in order), so the bits are too.
+     */
+    private static void layerRows4(double[] h, int r, int fi, int fo, double scale, double[] w, double[] z) {
+        int h0 = r * fi;
+        int z0 = r * fo;
+        int z1 = z0 + fo;
+        int z2 = z1 + fo;
+        int z3 = z2 + fo;
+        for (int i = 0; i < fi; i++) {
+            double a0 = h[h0 + i] * scale;
+            double a1 = h[h0 + fi + i] * scale;
+            double a2 = h[h0 + 2 * fi + i] * scale;
+            double a3 = h[h0 + 3 * fi + i] * scale;
+            int wb = i * fo;
+            if (a0 != 0 && a1 != 0 && a2 != 0 && a3 != 0) {
+                for (int o = 0; o < fo; o++) {
+                    double wo = w[wb + o];
+                    z[z0 + o] += a0 * wo;
+                    z[z1 + o] += a1 * wo;
+                    z[z2 + o] += a2 * wo;
+                    z[z3 + o] += a3 * wo;
+                }
+            } else {
+                axpyUnlessZero(a0, w, wb, z, z0, fo);
+                axpyUnlessZero(a1, w, wb, z, z1, fo);
+                axpyUnlessZero(a2, w, wb, z, z2, fo);
+                axpyUnlessZero(a3, w, wb, z, z3, fo);
+            }
+        }
+    }
+
+    private static void axpyUnlessZero(double a, double[] x, int xo, double[] y, int yo, int n) {
+        if (a == 0) {
+            return;
+        }
+        for (int q = 0; q < n; q++) {
+            y[yo + q] += a * x[xo + q];
+        }
+    }
+
+    /** acc4[q][i] = sum_o wt[o][i] gz4[q][o] for four rows q, o in order (the one-row loop's bits). */
+    private static void transposedRows4(double[] gz4, int fo, int fi, double[] wt, double[] acc4) {
+        java.util.Arrays.fill(acc4, 0.0);
+        int a1 = fi;
+        int a2 = 2 * fi;
+        int a3 = 3 * fi;
+        for (int o = 0; o < fo; o++) {
+            double c0 = gz4[o];
+            double c1 = gz4[fo + o];
+            double c2 = gz4[2 * fo + o];
+            double c3 = gz4[3 * fo + o];
+            int wb = o * fi;
+            for (int i = 0; i < fi; i++) {
+                double wi = wt[wb + i];
+                acc4[i] += wi * c0;
+                acc4[a1 + i] += wi * c1;
+                acc4[a2 + i] += wi * c2;
+                acc4[a3 + i] += wi * c3;
+            }
+        }
     }
 }
