@@ -19,7 +19,7 @@ final class SparseRowKernel {
 
     private final Path[] paths;
     private final SparseCg[] cg;
-    private final SparseCg.Pairs[] pairs; // uvu paths with one input-2 channel (every SPEC §9 uvu problem), else null
+    private final SparseCg.Pairs[] pairs; // paths with one input-2 channel (every SPEC §9 problem; uvw: weighted), else null
     private final int maxPairs;
     private final int dim1;
     private final int[] blocks; // indices of one path per distinct input-1 block used (its staging recipe)
@@ -36,7 +36,7 @@ final class SparseRowKernel {
         for (int k = 0; k < paths.length; k++) {
             Path path = paths[k];
             cg[k] = SparseCg.of(path.l1(), path.l2(), path.lo(), path.coefficient());
-            if (path.mode() == ConnectionMode.UVU && path.m2() == 1) {
+            if (path.m2() == 1 && (path.mode() == ConnectionMode.UVU || path.hasWeight())) {
                 pairs[k] = cg[k].pairs();
                 most = Math.max(most, pairs[k].size());
             }
@@ -105,7 +105,10 @@ final class SparseRowKernel {
                 continue;
             }
             System.arraycopy(s.xAll, p.x0(), s.x, 0, p.d1() * p.m1());
-            if (pairs[k] != null) {
+            if (pairs[k] != null && p.mode() == ConnectionMode.UVW) {
+                forwardUvw1(p, pairs[k], y, yr, w, wr, s);
+                storeBlockAdd(s.acc, p.mo(), p.d3(), out, or + p.o0(), p.ow(), p.ok());
+            } else if (pairs[k] != null) {
                 forwardUvu1(p, pairs[k], y, yr, s);
                 if (p.hasWeight()) {
                     storeBlockAddScaled(s.acc, p.m1(), p.d3(), out, or + p.o0(), p.ow(), p.ok(), w, wr + p.w0());
@@ -138,7 +141,10 @@ final class SparseRowKernel {
                 continue;
             }
             System.arraycopy(s.xAll, p.x0(), s.x, 0, p.d1() * p.m1());
-            if (pairs[k] != null) {
+            if (pairs[k] != null && p.mode() == ConnectionMode.UVW) {
+                loadBlock(g, gr + p.o0(), p.mo(), p.ow(), p.d3(), p.ok(), s.g);
+                backwardUvw1(p, pairs[k], y, yr, w, wr, gx, gy, gw, gwr, s);
+            } else if (pairs[k] != null) {
                 loadBlock(g, gr + p.o0(), p.m1(), p.ow(), p.d3(), p.ok(), s.g);
                 backwardUvu1(p, pairs[k], y, yr, w, wr, gx, xr, gy, gw, gwr, s);
             } else if (p.mode() == ConnectionMode.UVU) {
@@ -292,6 +298,117 @@ final class SparseRowKernel {
             int gwb = gwr + p.w0();
             for (int u = 0; u < m1; u++) {
                 gw[gwb + u] += s.q[u];
+            }
+        }
+    }
+
+    /** T[k][u] = sum_q M_q x[i_q][u] into s.acc2 (one input-2 channel: the coupling before the weights). */
+    private static void coupleAll(Path p, SparseCg.Pairs pr, double[] y, int yr, Scratch s) {
+        int m1 = p.m1();
+        java.util.Arrays.fill(s.acc2, 0, p.d3() * m1, 0.0);
+        int yb = yr + p.y0();
+        for (int q = 0; q < pr.size(); q++) {
+            double m = pr.contract(q, y, yb, p.yj());
+            if (m == 0) {
+                continue;
+            }
+            int a = pr.pairK()[q] * m1;
+            int xi = pr.pairI()[q] * m1;
+            for (int u = 0; u < m1; u++) {
+                s.acc2[a + u] += m * s.x[xi + u];
+            }
+        }
+    }
+
+    /**
+     * uvw with one input-2 channel: T[k][u] = sum_q M_q x[i_q][u] over the channel axis, then
+     * out[k][w] = sum_u T[k][u] W[u, w] (a small matrix product, contiguous over w).
+     */
+    private static void forwardUvw1(Path p, SparseCg.Pairs pr, double[] y, int yr, double[] w, int wr, Scratch s) {
+        int m1 = p.m1();
+        int mo = p.mo();
+        coupleAll(p, pr, y, yr, s);
+        java.util.Arrays.fill(s.acc, 0, p.d3() * mo, 0.0);
+        int wb = wr + p.w0();
+        for (int k = 0; k < p.d3(); k++) {
+            int a = k * mo;
+            int t0 = k * m1;
+            for (int u = 0; u < m1; u++) {
+                double t = s.acc2[t0 + u];
+                if (t == 0) {
+                    continue;
+                }
+                int wu = wb + u * mo;
+                for (int wo = 0; wo < mo; wo++) {
+                    s.acc[a + wo] += t * w[wu + wo];
+                }
+            }
+        }
+    }
+
+    /**
+     * Backward of {@link #forwardUvw1}, with G[k][u] = sum_w W[u, w] g[k][w]: gx[i][u] += sum_q M_q G[k][u]
+     * (staged), gy[j] += sum over nonzeros C sum_u x[i][u] G[k][u], gW[u, w] += sum_k T[k][u] g[k][w].
+     */
+    private static void backwardUvw1(Path p, SparseCg.Pairs pr, double[] y, int yr, double[] w, int wr,
+                                     double[] gx, double[] gy, double[] gw, int gwr, Scratch s) {
+        int m1 = p.m1();
+        int mo = p.mo();
+        int wb = wr + p.w0();
+        int yb = yr + p.y0();
+        if (gx != null || gy != null) {
+            for (int k = 0; k < p.d3(); k++) {
+                for (int u = 0; u < m1; u++) {
+                    s.y[k * m1 + u] = dot(w, wb + u * mo, s.g, k * mo, mo);
+                }
+            }
+            if (gx != null) {
+                java.util.Arrays.fill(s.acc, 0, p.d1() * m1, 0.0);
+            }
+            for (int q = 0; q < pr.size(); q++) {
+                int a = pr.pairK()[q] * m1;
+                int xi = pr.pairI()[q] * m1;
+                if (gx != null) {
+                    double m = pr.contract(q, y, yb, p.yj());
+                    if (m != 0) {
+                        for (int u = 0; u < m1; u++) {
+                            s.acc[xi + u] += m * s.y[a + u];
+                        }
+                    }
+                }
+                if (gy != null) {
+                    s.dots[q] = dot(s.x, xi, s.y, a, m1);
+                }
+            }
+            if (gx != null) {
+                addInto(s.acc, s.gxAll, p.x0(), p.d1() * m1);
+            }
+            if (gy != null) {
+                int[] start = pr.pairStart();
+                for (int q = 0; q < pr.size(); q++) {
+                    double d = s.dots[q];
+                    for (int e = start[q]; e < start[q + 1]; e++) {
+                        gy[yb + pr.entryJ()[e] * p.yj()] += pr.entryValue()[e] * d;
+                    }
+                }
+            }
+        }
+        if (gw != null) {
+            coupleAll(p, pr, y, yr, s);
+            int gwb = gwr + p.w0();
+            for (int k = 0; k < p.d3(); k++) {
+                int a = k * mo;
+                int t0 = k * m1;
+                for (int u = 0; u < m1; u++) {
+                    double t = s.acc2[t0 + u];
+                    if (t == 0) {
+                        continue;
+                    }
+                    int gu = gwb + u * mo;
+                    for (int wo = 0; wo < mo; wo++) {
+                        gw[gu + wo] += t * s.g[a + wo];
+                    }
+                }
             }
         }
     }
