@@ -92,17 +92,22 @@ final class SparseEngine implements CpuEngine {
         float[] out = new float[batch * dimOut];
         double[] sharedW = shared ? Precision.widen(w) : null;
         chunkStream(batch).forEach(chunk -> {
-            SparseRowKernel.Scratch s = kernel.scratch();
+            Buffers b = buffers.get();
             int r0 = chunk * CHUNK_ROWS;
             int n = Math.min(batch, r0 + CHUNK_ROWS) - r0;
-            double[] xs = widenRows(x, r0, n, dim1);
-            double[] ys = widenRows(y, r0, n, dim2);
-            double[] ws = shared ? sharedW : widenRows(w, r0, n, weightNumel);
-            double[] os = new double[n * dimOut];
-            for (int z = 0; z < n; z++) {
-                kernel.forward(xs, z * dim1, ys, z * dim2, ws, shared ? 0 : z * weightNumel, os, z * dimOut, false, s);
+            Precision.widen(x, r0 * dim1, b.x, 0, n * dim1);
+            Precision.widen(y, r0 * dim2, b.y, 0, n * dim2);
+            double[] ws = sharedW;
+            if (!shared) {
+                Precision.widen(w, r0 * weightNumel, b.w, 0, n * weightNumel);
+                ws = b.w;
             }
-            Precision.round(os, 0, out, r0 * dimOut, n * dimOut);
+            java.util.Arrays.fill(b.o, 0, n * dimOut, 0.0);
+            for (int z = 0; z < n; z++) {
+                kernel.forward(b.x, z * dim1, b.y, z * dim2, ws, shared ? 0 : z * weightNumel, b.o, z * dimOut, false,
+                        b.s);
+            }
+            Precision.round(b.o, 0, out, r0 * dimOut, n * dimOut);
         });
         return out;
     }
@@ -117,18 +122,29 @@ final class SparseEngine implements CpuEngine {
         double[] sharedW = shared ? Precision.widen(w) : null;
         double[][] partial = (gw != null && shared && weightNumel > 0) ? new double[nChunks][] : null;
         chunkStream(batch).forEach(chunk -> {
-            SparseRowKernel.Scratch s = kernel.scratch();
+            Buffers b = buffers.get();
+            SparseRowKernel.Scratch s = b.s;
             int r0 = chunk * CHUNK_ROWS;
             int n = Math.min(batch, r0 + CHUNK_ROWS) - r0;
-            double[] xs = widenRows(x, r0, n, dim1);
-            double[] ys = widenRows(y, r0, n, dim2);
-            double[] ws = shared ? sharedW : widenRows(w, r0, n, weightNumel);
-            double[] gs = widenRows(g, r0, n, dimOut);
-            double[] gxs = gx == null ? null : new double[n * dim1];
-            double[] gys = gy == null ? null : new double[n * dim2];
-            double[] gws = gw == null ? null : new double[shared ? weightNumel : n * weightNumel];
+            double[] xs = b.x;
+            double[] ys = b.y;
+            double[] gs = b.g;
+            Precision.widen(x, r0 * dim1, xs, 0, n * dim1);
+            Precision.widen(y, r0 * dim2, ys, 0, n * dim2);
+            Precision.widen(g, r0 * dimOut, gs, 0, n * dimOut);
+            double[] ws = sharedW;
+            if (!shared) {
+                Precision.widen(w, r0 * weightNumel, b.w, 0, n * weightNumel);
+                ws = b.w;
+            }
+            double[] gxs = gx == null ? null : zeroed(b.gx, n * dim1);
+            double[] gys = gy == null ? null : zeroed(b.gy, n * dim2);
+            double[] gws = null;
             if (partial != null) {
+                gws = new double[weightNumel];
                 partial[chunk] = gws;
+            } else if (gw != null && !shared) {
+                gws = zeroed(b.gw, n * weightNumel);
             }
             for (int z = 0; z < n; z++) {
                 int wr = shared ? 0 : z * weightNumel;
@@ -151,11 +167,29 @@ final class SparseEngine implements CpuEngine {
         }
     }
 
-    private static double[] widenRows(float[] a, int r0, int n, int dim) {
-        double[] d = new double[n * dim];
-        Precision.widen(a, r0 * dim, d, 0, n * dim);
-        return d;
+    private static double[] zeroed(double[] a, int n) {
+        java.util.Arrays.fill(a, 0, n, 0.0);
+        return a;
     }
+
+    /**
+     * One worker thread's float64 copies of a chunk's rows and its scratch, kept between calls: a
+     * fresh set per chunk made ~100 MB of garbage per mace-large call, and the collector's work
+     * competes with the kernels for the same cores.
+     */
+    private final class Buffers {
+        final double[] x = new double[CHUNK_ROWS * dim1];
+        final double[] y = new double[CHUNK_ROWS * dim2];
+        final double[] w = new double[shared ? 0 : CHUNK_ROWS * weightNumel];
+        final double[] o = new double[CHUNK_ROWS * dimOut];
+        final double[] g = new double[CHUNK_ROWS * dimOut];
+        final double[] gx = new double[CHUNK_ROWS * dim1];
+        final double[] gy = new double[CHUNK_ROWS * dim2];
+        final double[] gw = new double[shared ? 0 : CHUNK_ROWS * weightNumel];
+        final SparseRowKernel.Scratch s = kernel.scratch();
+    }
+
+    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
 
     /** target += sum of parts, in the parts' order (a fixed order keeps the bits reproducible). */
     static void addInOrder(double[][] parts, double[] target) {
