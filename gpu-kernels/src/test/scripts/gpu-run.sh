@@ -19,6 +19,9 @@
 #                                    and featurizer GPU tests from it alone (no NVRTC), time a fresh JVM's first
 #                                    batch with and without it (gpu-bundle.sh; words after "bundle" pick its steps:
 #                                    jit build only timing, e.g. "bundle jit build" then "bundle only timing")
+#   bash .gpu/run/gpu-run.sh cpu     issue 17's CPU side by side: e3nn 0.6.0 (torch) and e3spark's CPU engine on the
+#                                    same problems, f32, batch 2,000, pinned to the same 2/4/8/16 cores, ratio table
+#                                    (cpu-vs-e3nn.sh; CPU_THREADS, CPU_BATCH, CPU_PROBLEMS, PYTHON override)
 #   bash .gpu/run/gpu-run.sh all     tests and bench
 # Several may be named: "tests conv" runs the tests, then the convolution benchmark.
 set -o pipefail
@@ -115,6 +118,10 @@ if has sc || has sc-bench; then
   "${JAVA[@]}" -Xmx40g -cp "$CP" org.e3spark.cli.Main sc-bench --backends cpu --dtypes f32,f64 \
     --directions forward,backward,double-backward --repeat 3 --threads 16 2>&1 | tee -a "$OUTDIR/sc-bench.log" \
     | grep -v "INFO" || rc=1
+fi
+if has cpu; then
+  E3SPARK_MAIN="${JAVA[*]} -Xms8g -Xmx16g -XX:+AlwaysPreTouch -cp $CP org.e3spark.cli.Main" \
+    OUT="$OUTDIR" bash "$(dirname "${BASH_SOURCE[0]}")/cpu-vs-e3nn.sh" || rc=1
 fi
 if has model-tests; then
   "${JAVA[@]}" -cp "$CP" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \

@@ -87,19 +87,26 @@ public final class Gate {
         int dout = out.dim();
         int gd = gated.dim();
         double[] y = new double[n * dout];
-        for (int r = 0; r < n; r++) {
-            int xb = r * di;
-            int yb = r * dout;
-            for (int c = 0; c < numScalars; c++) {
-                y[yb + c] = Activations.SILU_NORM * Activations.silu(x[xb + c]);
+        // rows in parallel chunks (element-wise: the same bits on any thread count); each gate's sigmoid
+        // once per row, not once per gated component
+        RowChunks.forEach(n, (from, to) -> {
+            double[] gates = new double[numGates];
+            for (int r = from; r < to; r++) {
+                int xb = r * di;
+                int yb = r * dout;
+                for (int c = 0; c < numScalars; c++) {
+                    y[yb + c] = Activations.SILU_NORM * Activations.silu(x[xb + c]);
+                }
+                int gatesAt = xb + numScalars;
+                int gatedAt = gatesAt + numGates;
+                for (int k = 0; k < numGates; k++) {
+                    gates[k] = Activations.SIGMOID_NORM * Activations.sigmoid(x[gatesAt + k]);
+                }
+                for (int q = 0; q < gd; q++) {
+                    y[yb + numScalars + q] = gates[gateOfGatedValue[q]] * x[gatedAt + q];
+                }
             }
-            int gatesAt = xb + numScalars;
-            int gatedAt = gatesAt + numGates;
-            for (int q = 0; q < gd; q++) {
-                double gate = Activations.SIGMOID_NORM * Activations.sigmoid(x[gatesAt + gateOfGatedValue[q]]);
-                y[yb + numScalars + q] = gate * x[gatedAt + q];
-            }
-        }
+        });
         return y;
     }
 
@@ -108,22 +115,28 @@ public final class Gate {
         int dout = out.dim();
         int gd = gated.dim();
         double[] gx = new double[n * di];
-        for (int r = 0; r < n; r++) {
-            int xb = r * di;
-            int yb = r * dout;
-            for (int c = 0; c < numScalars; c++) {
-                gx[xb + c] = gy[yb + c] * Activations.SILU_NORM * Activations.siluDerivative(x[xb + c]);
+        RowChunks.forEach(n, (from, to) -> {
+            double[] sig = new double[numGates];
+            for (int r = from; r < to; r++) {
+                int xb = r * di;
+                int yb = r * dout;
+                for (int c = 0; c < numScalars; c++) {
+                    gx[xb + c] = gy[yb + c] * Activations.SILU_NORM * Activations.siluDerivative(x[xb + c]);
+                }
+                int gatesAt = xb + numScalars;
+                int gatedAt = gatesAt + numGates;
+                for (int k = 0; k < numGates; k++) {
+                    sig[k] = Activations.sigmoid(x[gatesAt + k]);
+                }
+                for (int q = 0; q < gd; q++) {
+                    int k = gateOfGatedValue[q];
+                    double s = sig[k];
+                    double g = gy[yb + numScalars + q];
+                    gx[gatedAt + q] += g * Activations.SIGMOID_NORM * s;
+                    gx[gatesAt + k] += g * x[gatedAt + q] * Activations.SIGMOID_NORM * s * (1 - s);
+                }
             }
-            int gatesAt = xb + numScalars;
-            int gatedAt = gatesAt + numGates;
-            for (int q = 0; q < gd; q++) {
-                double z = x[gatesAt + gateOfGatedValue[q]];
-                double s = Activations.sigmoid(z);
-                double g = gy[yb + numScalars + q];
-                gx[gatedAt + q] += g * Activations.SIGMOID_NORM * s;
-                gx[gatesAt + gateOfGatedValue[q]] += g * x[gatedAt + q] * Activations.SIGMOID_NORM * s * (1 - s);
-            }
-        }
+        });
         return gx;
     }
 }

@@ -12,7 +12,9 @@ import org.e3spark.kernels.internal.TensorProductBase;
 /**
  * A CPU tensor product over one of the two engines. Arithmetic is always float64; a FLOAT32
  * instance rounds its float inputs exactly into doubles and rounds the results once to float, so it
- * is at least as accurate as a float32 GPU kernel.
+ * is at least as accurate as a float32 GPU kernel. On the fast engine the float32 forward and
+ * backward widen and round chunk by chunk inside the parallel loop (same bits as whole-array
+ * conversion, no serial pass over the batch).
  * Double backward is composed from the passes ({@link TrilinearPasses}).
  */
 public final class CpuTensorProduct extends TensorProductBase {
@@ -78,11 +80,21 @@ public final class CpuTensorProduct extends TensorProductBase {
 
     @Override
     protected float[] computeForward(float[] x, float[] y, float[] w, int batch) {
+        if (engine instanceof SparseEngine sparse) {
+            return sparse.forwardF32(x, y, w, batch);
+        }
         return Precision.round(computeForward(Precision.widen(x), Precision.widen(y), Precision.widen(w), batch));
     }
 
     @Override
     protected GradientsF32 computeBackward(float[] x, float[] y, float[] w, float[] g, int batch) {
+        if (engine instanceof SparseEngine sparse) {
+            float[] gx = new float[x.length];
+            float[] gy = new float[y.length];
+            float[] gw = new float[weightLength(batch)];
+            sparse.backwardF32(x, y, w, g, gx, gy, gw, batch);
+            return new GradientsF32(gx, gy, gw);
+        }
         return Precision.round(computeBackward(Precision.widen(x), Precision.widen(y), Precision.widen(w),
                 Precision.widen(g), batch));
     }

@@ -39,4 +39,54 @@ record SparseCg(int[] i, int[] j, int[] k, double[] value) {
     int size() {
         return value.length;
     }
+
+    /**
+     * The nonzeros grouped by (i, k) pair: pair q couples input-1 component {@code pairI[q]} into
+     * output component {@code pairK[q]} through the input-2 components {@code entryJ[e]} with values
+     * {@code entryValue[e]}, e in [pairStart[q], pairStart[q + 1]). With one input-2 channel the y
+     * contraction of a pair, M_q = sum_e value[e] y[j[e]], is a per-row scalar, so the channel loops run
+     * once per pair instead of once per nonzero.
+     */
+    record Pairs(int[] pairI, int[] pairK, int[] pairStart, int[] entryJ, double[] entryValue) {
+        int size() {
+            return pairI.length;
+        }
+
+        /** M_q for the y row whose component j sits at y[base + j * stride]. */
+        double contract(int q, double[] y, int base, int stride) {
+            double m = 0;
+            for (int e = pairStart[q]; e < pairStart[q + 1]; e++) {
+                m += entryValue[e] * y[base + entryJ[e] * stride];
+            }
+            return m;
+        }
+    }
+
+    Pairs pairs() {
+        java.util.Map<Long, java.util.List<Integer>> groups = new java.util.LinkedHashMap<>();
+        for (int t = 0; t < size(); t++) {
+            groups.computeIfAbsent(((long) i[t] << 32) | k[t], key -> new java.util.ArrayList<>()).add(t);
+        }
+        int n = groups.size();
+        int[] pi = new int[n];
+        int[] pk = new int[n];
+        int[] start = new int[n + 1];
+        int[] ej = new int[size()];
+        double[] ev = new double[size()];
+        int q = 0;
+        int e = 0;
+        for (java.util.List<Integer> members : groups.values()) {
+            pi[q] = i[members.get(0)];
+            pk[q] = k[members.get(0)];
+            start[q] = e;
+            for (int t : members) {
+                ej[e] = j[t];
+                ev[e] = value[t];
+                e++;
+            }
+            q++;
+        }
+        start[n] = e;
+        return new Pairs(pi, pk, start, ej, ev);
+    }
 }
