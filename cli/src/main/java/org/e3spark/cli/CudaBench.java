@@ -22,7 +22,7 @@ import org.e3spark.kernels.cuda.DeviceBuffer;
 import org.e3spark.kernels.cuda.Nvrtc;
 import org.e3spark.kernels.internal.cache.KernelCache;
 import org.e3spark.kernels.internal.codegen.GeneratedKernels;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.kernels.internal.codegen.KernelGenerator;
 import org.e3spark.kernels.internal.codegen.KernelKind;
 

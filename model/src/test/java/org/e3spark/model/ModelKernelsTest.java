@@ -10,7 +10,7 @@ import org.e3spark.kernels.DType;
 import org.e3spark.kernels.bundle.BundleTarget;
 import org.e3spark.kernels.bundle.KernelSource;
 import org.e3spark.kernels.cuda.KernelSources;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 import org.e3spark.model.internal.gpu.DeviceFeaturizer;

@@ -9,7 +9,7 @@ import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.bundle.KernelSource;
 import org.e3spark.kernels.internal.codegen.ConvKernelAbi;
 import org.e3spark.kernels.internal.codegen.GeneratedKernels;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.kernels.internal.codegen.KernelGenerator;
 import org.e3spark.kernels.internal.codegen.KernelKind;
 import org.e3spark.kernels.internal.codegen.PlannerTuning;

@@ -16,7 +16,7 @@ import org.e3spark.kernels.cuda.DeviceAllocator;
 import org.e3spark.kernels.cuda.DeviceBuffer;
 import org.e3spark.kernels.cuda.DeviceConvGraph;
 import org.e3spark.kernels.cuda.LaunchConfig;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 

@@ -2,8 +2,8 @@ package org.e3spark.model.internal.gpu;
 
 import java.util.List;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.internal.codegen.Literals;
-import org.e3spark.kernels.internal.codegen.SourceWriter;
+import org.e3spark.kernels.gpu.Literals;
+import org.e3spark.kernels.gpu.SourceWriter;
 
 /**
  * Generates the kernels that build a batch's radius graph on the device, in the layout the fused
