@@ -1,5 +1,8 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuStream;
+
+import org.e3spark.kernels.gpu.LaunchConfig;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -36,7 +39,7 @@ final class TensorProductModule implements AutoCloseable {
             return plan.gridFor(rows * unitsPerRow);
         }
 
-        void launch(CudaStream stream, long batch, Object... args) {
+        void launch(GpuStream stream, long batch, Object... args) {
             int grid = gridFor(batch);
             function.launch(LaunchConfig.linear(grid, plan.threadsPerBlock(), plan.dynamicSmemBytes()), stream, args);
         }

@@ -7,14 +7,14 @@
  * {@code sm_XY}. The driver API goes through JCuda, called only from the package-private
  * {@code CudaDriver} facade, which checks every result code and turns it into a
  * {@link org.e3spark.kernels.cuda.CudaException} (API name + {@code CUresult}); a missing
- * driver, GPU or compiler is a {@link org.e3spark.kernels.internal.BackendUnavailableException}
+ * driver, GPU or compiler is a {@link org.e3spark.kernels.BackendUnavailableException}
  * subclass saying why, never a linkage error.
  *
  * <p>Ownership: every native handle has exactly one {@link java.lang.AutoCloseable} owner —
  * {@link org.e3spark.kernels.cuda.CudaDevice} (a primary-context retain),
- * {@link org.e3spark.kernels.cuda.DeviceBuffer} (one allocation, made by a
- * {@link org.e3spark.kernels.cuda.DeviceAllocator} that counts what is outstanding),
- * {@link org.e3spark.kernels.cuda.PinnedHostBuffer}, {@link org.e3spark.kernels.cuda.CudaStream},
+ * {@link org.e3spark.kernels.gpu.DeviceBuffer} (one allocation, made by a
+ * {@link org.e3spark.kernels.gpu.DeviceAllocator} that counts what is outstanding),
+ * {@link org.e3spark.kernels.gpu.PinnedHostBuffer}, {@link org.e3spark.kernels.cuda.CudaStream},
  * {@link org.e3spark.kernels.cuda.CudaEvent} and {@link org.e3spark.kernels.cuda.CudaModule}
  * (whose {@link org.e3spark.kernels.cuda.CudaFunction}s are borrowed). Closing twice is
  * harmless; use after close throws {@link java.lang.IllegalStateException}. Each call makes the

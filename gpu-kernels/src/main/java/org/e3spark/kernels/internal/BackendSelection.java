@@ -1,5 +1,7 @@
 package org.e3spark.kernels.internal;
 
+import org.e3spark.kernels.BackendUnavailableException;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.e3spark.kernels.Backend;
@@ -26,35 +28,40 @@ final class BackendSelection {
     }
 
     static TensorProduct autoFallback(TPProblem problem, DType dtype) {
-        try {
-            return TensorProductFactory.create(problem, Backend.CUDA, dtype);
-        } catch (BackendUnavailableException e) {
-            logOnce(e);
-            return new CpuTensorProduct(problem, dtype, Backend.CPU);
-        }
+        return firstGpu(b -> TensorProductFactory.create(problem, b, dtype),
+                () -> new CpuTensorProduct(problem, dtype, Backend.CPU));
     }
 
     static TensorProductConv autoFallbackConv(TPProblem problem, DType dtype, ConvMode mode) {
-        try {
-            return TensorProductFactory.createConv(problem, Backend.CUDA, dtype, mode);
-        } catch (BackendUnavailableException e) {
-            logOnce(e);
-            return new CpuTensorProductConv(problem, dtype, mode, Backend.CPU);
-        }
+        return firstGpu(b -> TensorProductFactory.createConv(problem, b, dtype, mode),
+                () -> new CpuTensorProductConv(problem, dtype, mode, Backend.CPU));
     }
 
     static SymmetricContraction autoFallback(SymmetricContractionProblem problem, DType dtype) {
+        return firstGpu(b -> SymmetricContractionFactory.create(problem, b, dtype),
+                () -> new CpuSymmetricContraction(problem, dtype, Backend.CPU));
+    }
+
+    /** CUDA, then HIP, then the CPU; the reasons the GPUs were passed over are logged once. */
+    static <T> T firstGpu(java.util.function.Function<Backend, T> gpu, java.util.function.Supplier<T> cpu) {
+        BackendUnavailableException cuda;
         try {
-            return SymmetricContractionFactory.create(problem, Backend.CUDA, dtype);
+            return gpu.apply(Backend.CUDA);
         } catch (BackendUnavailableException e) {
-            logOnce(e);
-            return new CpuSymmetricContraction(problem, dtype, Backend.CPU);
+            cuda = e;
+        }
+        try {
+            return gpu.apply(Backend.HIP);
+        } catch (BackendUnavailableException hip) {
+            logOnce(cuda, hip);
+            return cpu.get();
         }
     }
 
-    private static void logOnce(BackendUnavailableException e) {
-        if (REASONS_LOGGED.add(e.getMessage())) {
-            LOG.warn("Backend.AUTO: using the CPU backend because CUDA is unavailable: {}", e.getMessage());
+    private static void logOnce(BackendUnavailableException cuda, BackendUnavailableException hip) {
+        if (REASONS_LOGGED.add(cuda.getMessage() + "\n" + hip.getMessage())) {
+            LOG.warn("Backend.AUTO: using the CPU backend because CUDA is unavailable ({}) and HIP is unavailable ({})",
+                    cuda.getMessage(), hip.getMessage());
         }
     }
 }

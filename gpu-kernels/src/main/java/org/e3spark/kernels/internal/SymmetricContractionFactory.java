@@ -20,6 +20,7 @@ public final class SymmetricContractionFactory {
         return switch (backend) {
             case CPU, CPU_REFERENCE -> new CpuSymmetricContraction(problem, dtype, backend);
             case CUDA -> CudaSymmetricContraction.create(problem, dtype);
+            case HIP -> throw org.e3spark.kernels.hip.HipBackend.unavailable("the symmetric contraction");
             case AUTO -> BackendSelection.autoFallback(problem, dtype);
         };
     }

@@ -5,7 +5,7 @@ import java.util.List;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.Irreps;
 import org.e3spark.kernels.MulIr;
-import org.e3spark.kernels.cuda.DeviceConvGraph;
+import org.e3spark.kernels.gpu.DeviceConvGraph;
 import org.e3spark.kernels.gpu.DialectPrelude;
 import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.kernels.gpu.Literals;

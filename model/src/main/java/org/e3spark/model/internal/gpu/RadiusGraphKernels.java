@@ -7,7 +7,7 @@ import org.e3spark.kernels.gpu.SourceWriter;
 
 /**
  * Generates the kernels that build a batch's radius graph on the device, in the layout the fused
- * convolution's forward pass reads (see {@link org.e3spark.kernels.cuda.DeviceConvGraph#receiverSide}):
+ * convolution's forward pass reads (see {@link org.e3spark.kernels.gpu.DeviceConvGraph#receiverSide}):
  * <pre>
  *   e3_graph_degree   in-degree of every atom: neighbours j (and periodic images S) with
  *                     |x_j - x_i + S·cell| &lt; cutoff, (i, i, 0) excluded        one thread per atom
