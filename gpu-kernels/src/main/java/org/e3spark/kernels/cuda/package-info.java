@@ -1,5 +1,7 @@
 /**
- * The CUDA runtime layer: compiling kernel source and running it on NVIDIA GPUs from the JVM.
+ * The CUDA runtime layer: compiling kernel source and running it on NVIDIA GPUs from the JVM. It
+ * implements the GPU seam ({@code org.e3spark.kernels.gpu}): code outside gpu-kernels reaches it only
+ * through that seam and {@link org.e3spark.kernels.devices.Gpus}.
  *
  * <p>Two native libraries, two bindings. NVRTC (the runtime compiler) is bound with
  * {@code java.lang.foreign} in {@link org.e3spark.kernels.cuda.Nvrtc}, because JCuda's
@@ -12,9 +14,9 @@
  *
  * <p>Ownership: every native handle has exactly one {@link java.lang.AutoCloseable} owner —
  * {@link org.e3spark.kernels.cuda.CudaDevice} (a primary-context retain),
- * {@link org.e3spark.kernels.gpu.DeviceBuffer} (one allocation, made by a
- * {@link org.e3spark.kernels.gpu.DeviceAllocator} that counts what is outstanding),
- * {@link org.e3spark.kernels.gpu.PinnedHostBuffer}, {@link org.e3spark.kernels.cuda.CudaStream},
+ * {@link org.e3spark.kernels.cuda.CudaBuffer} (one allocation, made by a
+ * {@link org.e3spark.kernels.cuda.CudaAllocator} that counts what is outstanding),
+ * {@link org.e3spark.kernels.cuda.CudaPinnedBuffer}, {@link org.e3spark.kernels.cuda.CudaStream},
  * {@link org.e3spark.kernels.cuda.CudaEvent} and {@link org.e3spark.kernels.cuda.CudaModule}
  * (whose {@link org.e3spark.kernels.cuda.CudaFunction}s are borrowed). Closing twice is
  * harmless; use after close throws {@link java.lang.IllegalStateException}. Each call makes the
