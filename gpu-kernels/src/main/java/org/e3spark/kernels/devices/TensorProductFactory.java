@@ -1,4 +1,4 @@
-package org.e3spark.kernels.internal;
+package org.e3spark.kernels.devices;
 
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.ConvMode;
