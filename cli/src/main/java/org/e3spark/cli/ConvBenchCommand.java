@@ -1,5 +1,17 @@
 package org.e3spark.cli;
 
+import org.e3spark.kernels.Backend;
+import org.e3spark.kernels.devices.Gpus;
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
+import org.e3spark.kernels.gpu.DeviceConvGraph;
+import org.e3spark.kernels.gpu.DeviceTensorProductConv;
+import org.e3spark.kernels.gpu.GpuDevice;
+import org.e3spark.kernels.gpu.GpuFunction;
+import org.e3spark.kernels.gpu.GpuModule;
+import org.e3spark.kernels.gpu.GpuStream;
+import org.e3spark.kernels.gpu.LaunchConfig;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.e3spark.kernels.ConvGraph;
@@ -7,17 +19,6 @@ import org.e3spark.kernels.ConvMode;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.ProblemCatalog;
 import org.e3spark.kernels.TPProblem;
-import org.e3spark.kernels.cuda.CudaDevice;
-import org.e3spark.kernels.cuda.CudaFunction;
-import org.e3spark.kernels.cuda.CudaModule;
-import org.e3spark.kernels.cuda.CudaRuntime;
-import org.e3spark.kernels.cuda.CudaStream;
-import org.e3spark.kernels.cuda.CudaTensorProductConv;
-import org.e3spark.kernels.cuda.DeviceAllocator;
-import org.e3spark.kernels.cuda.DeviceBuffer;
-import org.e3spark.kernels.cuda.DeviceConvGraph;
-import org.e3spark.kernels.cuda.LaunchConfig;
-import org.e3spark.kernels.internal.codegen.PlannerTuning;
 
 /**
  * {@code conv-bench}: SPEC §9's conv-mace-large (mace-large fused with message passing on a radius
@@ -66,7 +67,7 @@ final class ConvBenchCommand implements Main.Command {
         List<DType> dtypes = options.getList("dtypes", "f32,f64").stream().map(Choices::dtype).toList();
         List<ConvMode> modes = options.getList("modes", "atomic,deterministic").stream()
                 .map(m -> ConvMode.valueOf(m.toUpperCase())).toList();
-        // 0 = the convolution default of the dtype (PlannerTuning.convolutionDefault)
+        // 0 = the convolution default of the dtype
         List<Integer> budgets = options.getList("bytes-per-warp", "0").stream().map(Integer::parseInt).toList();
         int repeat = Math.max(5, options.getInt("repeat", 30));
         options.rejectUnknown();
@@ -74,10 +75,10 @@ final class ConvBenchCommand implements Main.Command {
         TPProblem problem = ProblemCatalog.problem(problemName);
         long t0 = System.nanoTime();
         ConvGraph graph = RadiusGraph.build(nodes, box, cutoff, 7);
-        CudaDevice device = CudaRuntime.defaultDevice();
+        GpuDevice device = Gpus.device(Backend.CUDA, Gpus.defaultOrdinal());
         System.out.printf("# conv-bench on %s (%s, %d SMs), driver %d; %s as a convolution; radius graph: %d nodes in a"
                         + " %.0f A cube, cutoff %.1f A -> %,d directed edges (max in-degree %d), built in %.1f s%n",
-                device.name(), device.arch().smName(), device.multiprocessorCount(), CudaDevice.driverVersion(),
+                device.name(), device.archName(), device.multiprocessorCount(), device.runtimeVersion(),
                 problemName, nodes, box, cutoff, graph.numEdges(), graph.maxInDegree(), (System.nanoTime() - t0) / 1e9);
         System.out.printf("# median of %d after 5 warm-up calls (CUDA events, device-resident operands, kernels warm);"
                 + " vs OEQ = ms / OpenEquivariance atomic fp32 (%.2f fwd, %.2f bwd)%n", repeat, OEQ_FORWARD_MS, OEQ_BACKWARD_MS);
@@ -85,12 +86,10 @@ final class ConvBenchCommand implements Main.Command {
                 "median ms", "p90 ms", "GB/s", "vs OEQ", "vs atomic");
         for (DType dtype : dtypes) {
             for (int requested : budgets) {
-                PlannerTuning tuning = requested == 0 ? PlannerTuning.convolutionDefault(dtype)
-                        : PlannerTuning.convolutionDefault(dtype).withTargetBytesPerWarp(requested);
-                int budget = tuning.targetBytesPerWarp();
+                int budget = Gpus.convolutionBytesPerWarp(dtype, requested);
                 double[] atomicMs = new double[2];
                 for (ConvMode mode : modes) {
-                    double[][] t = time(device, problem, dtype, mode, tuning, graph, repeat);
+                    double[][] t = time(device, problem, dtype, mode, budget, graph, repeat);
                     long[] bytes = minimumBytes(problem, graph, dtype);
                     String[] dirs = {"forward", "backward"};
                     double[] oeq = {OEQ_FORWARD_MS, OEQ_BACKWARD_MS};
@@ -111,18 +110,18 @@ final class ConvBenchCommand implements Main.Command {
     }
 
     /** Forward and backward timings (ms) of one configuration. */
-    private static double[][] time(CudaDevice device, TPProblem p, DType dtype, ConvMode mode, PlannerTuning tuning,
+    private static double[][] time(GpuDevice device, TPProblem p, DType dtype, ConvMode mode, int bytesPerWarp,
                                    ConvGraph graph, int repeat) {
         int n = graph.numNodes();
         long m = graph.numEdges();
-        try (CudaTensorProductConv conv = CudaTensorProductConv.create(p, dtype, mode, device, tuning);
+        try (DeviceTensorProductConv conv = Gpus.convolution(p, dtype, mode, device, bytesPerWarp);
              DeviceConvGraph dg = conv.prepare(graph);
              DeviceAllocator alloc = device.newAllocator("conv-bench");
-             CudaStream stream = device.createStream()) {
+             GpuStream stream = device.createStream()) {
             List<DeviceBuffer> all = new ArrayList<>();
-            CudaModule fillModule = CudaRuntime.compiler().load(device, FILL, "e3spark_bench_fill.cu", List.of("--std=c++17"));
+            GpuModule fillModule = device.load(FILL, "e3spark_bench_fill.cu", List.of("--std=c++17"));
             try {
-                CudaFunction fill = fillModule.function(dtype == DType.FLOAT64 ? "fill_f64" : "fill_f32");
+                GpuFunction fill = fillModule.function(dtype == DType.FLOAT64 ? "fill_f64" : "fill_f32");
                 int[] seed = {1};
                 java.util.function.LongFunction<DeviceBuffer> random = elements -> {
                     DeviceBuffer b = alloc.allocate(Math.max(1, elements) * dtype.bytes());

@@ -1,5 +1,13 @@
 package org.e3spark.cli;
 
+import org.e3spark.kernels.Backend;
+import org.e3spark.kernels.devices.Gpus;
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
+import org.e3spark.kernels.gpu.DeviceTensorProduct;
+import org.e3spark.kernels.gpu.GpuDevice;
+import org.e3spark.kernels.gpu.GpuStream;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,19 +20,6 @@ import org.e3spark.kernels.Direction;
 import org.e3spark.kernels.ProblemCatalog;
 import org.e3spark.kernels.ProblemCost;
 import org.e3spark.kernels.TPProblem;
-import org.e3spark.kernels.cuda.CachingKernelCompiler;
-import org.e3spark.kernels.cuda.CudaDevice;
-import org.e3spark.kernels.cuda.CudaRuntime;
-import org.e3spark.kernels.cuda.CudaStream;
-import org.e3spark.kernels.cuda.CudaTensorProduct;
-import org.e3spark.kernels.cuda.DeviceAllocator;
-import org.e3spark.kernels.cuda.DeviceBuffer;
-import org.e3spark.kernels.cuda.Nvrtc;
-import org.e3spark.kernels.internal.cache.KernelCache;
-import org.e3spark.kernels.internal.codegen.GeneratedKernels;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
-import org.e3spark.kernels.internal.codegen.KernelGenerator;
-import org.e3spark.kernels.internal.codegen.KernelKind;
 
 /**
  * Kernel timings on a GPU, device-resident: operands live in device memory (three input sets,
@@ -46,7 +41,7 @@ final class CudaBench {
         }
     }
 
-    private final CudaDevice device = CudaRuntime.defaultDevice();
+    private final GpuDevice device = Gpus.device(Backend.CUDA, Gpus.defaultOrdinal());
     private final int repeat;
 
     CudaBench(int repeat) {
@@ -57,7 +52,7 @@ final class CudaBench {
     double copyBandwidth() {
         long bytes = 1L << 30;
         try (DeviceAllocator alloc = device.newAllocator("bench-copy");
-             CudaStream stream = device.createStream();
+             GpuStream stream = device.createStream();
              DeviceBuffer a = alloc.allocate(bytes);
              DeviceBuffer b = alloc.allocate(bytes)) {
             a.memsetZeroAsync(stream);
@@ -68,9 +63,9 @@ final class CudaBench {
 
     /** Median ms of each direction at this batch, on operands allocated once for all directions. */
     double[] medianMs(TPProblem problem, DType dtype, List<Direction> directions, int batch) {
-        try (CudaTensorProduct tp = CudaTensorProduct.create(problem, dtype, device);
+        try (DeviceTensorProduct tp = Gpus.tensorProduct(problem, dtype, device);
              DeviceAllocator alloc = device.newAllocator("bench");
-             CudaStream stream = device.createStream()) {
+             GpuStream stream = device.createStream()) {
             Operands[] sets = new Operands[SETS];
             for (int s = 0; s < SETS; s++) {
                 sets[s] = new Operands(alloc, problem, dtype, batch, 1000 + s);
@@ -101,32 +96,10 @@ final class CudaBench {
 
     /** NVRTC seconds for the forward and backward kernels: cold (empty cache) and disk-warm. */
     double[] compileSeconds(TPProblem problem, DType dtype) throws Exception {
-        Path dir = Files.createTempDirectory("e3spark-bench-cache");
-        try {
-            GpuTarget target = new GpuTarget(GpuTarget.Dialect.CUDA, device.arch().smName(), 32,
-                    device.multiprocessorCount(), device.maxSharedMemoryPerBlockOptin(),
-                    device.sharedMemoryPerMultiprocessor());
-            GeneratedKernels gen = KernelGenerator.generate(problem, dtype, target,
-                    List.of(KernelKind.FORWARD, KernelKind.BACKWARD));
-            double cold = timeCompile(new CachingKernelCompiler(Nvrtc.system(), new KernelCache(dir)), gen);
-            double warm = timeCompile(new CachingKernelCompiler(Nvrtc.system(), new KernelCache(dir)), gen);
-            return new double[] {cold, warm};
-        } finally {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        return Gpus.compileSeconds(problem, dtype, device);
     }
 
-    private double timeCompile(CachingKernelCompiler compiler, GeneratedKernels gen) {
-        long t0 = System.nanoTime();
-        compiler.cubin(gen.source(), "bench.cu", device.arch(), List.of("--std=c++17"));
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private double[] timeMs(CudaStream stream, Runnable call) {
+    private double[] timeMs(GpuStream stream, Runnable call) {
         return EventTimer.timeMs(device, stream, repeat, call);
     }
 
@@ -203,8 +176,8 @@ final class CudaBench {
             throws Exception {
         double copy = copyBandwidth();
         System.out.printf("# CUDA bench on %s (%s, %d SMs), driver %d, NVRTC %s; batch %,d; median of %d (CUDA events,"
-                        + " warm, %d rotating input sets)%n", device.name(), device.arch().smName(),
-                device.multiprocessorCount(), CudaDevice.driverVersion(), CudaRuntime.compiler().nvrtc().version(),
+                        + " warm, %d rotating input sets)%n", device.name(), device.archName(),
+                device.multiprocessorCount(), device.runtimeVersion(), device.compilerVersion(),
                 batch, repeat, SETS);
         System.out.printf("# measured device-to-device copy: %.0f GB/s (read + write)%n", copy);
         System.out.printf("%-24s %-4s %-16s %10s %9s %8s %9s %8s%n", "problem", "type", "direction", "median ms", "GB/s",

@@ -1,9 +1,10 @@
 package org.e3spark.cli;
 
+import org.e3spark.kernels.gpu.GpuDevice;
+import org.e3spark.kernels.gpu.GpuEvent;
+import org.e3spark.kernels.gpu.GpuStream;
+
 import java.util.Arrays;
-import org.e3spark.kernels.cuda.CudaDevice;
-import org.e3spark.kernels.cuda.CudaEvent;
-import org.e3spark.kernels.cuda.CudaStream;
 
 /**
  * Times device work the way every GPU bench here reports it: five warm-up calls, then each call
@@ -16,13 +17,13 @@ final class EventTimer {
     private EventTimer() {
     }
 
-    static double[] timeMs(CudaDevice device, CudaStream stream, int repeat, Runnable call) {
+    static double[] timeMs(GpuDevice device, GpuStream stream, int repeat, Runnable call) {
         for (int i = 0; i < WARM_UP; i++) {
             call.run();
         }
         stream.synchronize();
         double[] ms = new double[repeat];
-        try (CudaEvent start = device.createEvent(); CudaEvent end = device.createEvent()) {
+        try (GpuEvent start = device.createEvent(); GpuEvent end = device.createEvent()) {
             for (int r = 0; r < repeat; r++) {
                 start.record(stream);
                 call.run();

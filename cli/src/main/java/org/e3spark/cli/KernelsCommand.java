@@ -15,8 +15,8 @@ import org.e3spark.kernels.bundle.KernelBundle;
 import org.e3spark.kernels.bundle.KernelBundleWriter;
 import org.e3spark.kernels.bundle.KernelInventory;
 import org.e3spark.kernels.bundle.RecordedKernels;
-import org.e3spark.kernels.cuda.KernelSources;
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.devices.GpuKernelSources;
+import org.e3spark.kernels.BackendUnavailableException;
 import org.e3spark.model.ModelKernels;
 
 /**
@@ -76,10 +76,10 @@ final class KernelsCommand implements Main.Command {
             inventories.add(ModelKernels.forFile(Path.of(model), dtypes));
         }
         if (!problems.isEmpty()) {
-            inventories.add(KernelSources.problems("tensor products " + String.join(",", problems), catalog(problems), dtypes, false));
+            inventories.add(GpuKernelSources.problems("tensor products " + String.join(",", problems), catalog(problems), dtypes, false));
         }
         if (!convProblems.isEmpty()) {
-            inventories.add(KernelSources.problems("convolutions " + String.join(",", convProblems), catalog(convProblems), dtypes,
+            inventories.add(GpuKernelSources.problems("convolutions " + String.join(",", convProblems), catalog(convProblems), dtypes,
                     true));
         }
         if (recorded != null) {

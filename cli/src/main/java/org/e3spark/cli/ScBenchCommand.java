@@ -1,5 +1,12 @@
 package org.e3spark.cli;
 
+import org.e3spark.kernels.devices.Gpus;
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
+import org.e3spark.kernels.gpu.DeviceSymmetricContraction;
+import org.e3spark.kernels.gpu.GpuDevice;
+import org.e3spark.kernels.gpu.GpuStream;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -9,14 +16,8 @@ import org.e3spark.kernels.DType;
 import org.e3spark.kernels.Direction;
 import org.e3spark.kernels.Irreps;
 import org.e3spark.kernels.SymmetricContraction;
+import org.e3spark.kernels.SymmetricContractionCost;
 import org.e3spark.kernels.SymmetricContractionProblem;
-import org.e3spark.kernels.cuda.CudaDevice;
-import org.e3spark.kernels.cuda.CudaRuntime;
-import org.e3spark.kernels.cuda.CudaStream;
-import org.e3spark.kernels.cuda.CudaSymmetricContraction;
-import org.e3spark.kernels.cuda.DeviceAllocator;
-import org.e3spark.kernels.cuda.DeviceBuffer;
-import org.e3spark.kernels.internal.codegen.SymmetricContractionPlan;
 
 /**
  * {@code sc-bench}: MACE's symmetric contraction on MACE-MP-medium's shape (128x0e+128x1o+128x2e+128x3o
@@ -122,14 +123,9 @@ final class ScBenchCommand implements Main.Command {
         return reals * dt.bytes() + nodes * 4L;
     }
 
-    /** The flop model: forward = monomials + 2 (terms + pairs) per node-channel; backward 2x, double backward 4x. */
-    static double flops(SymmetricContractionPlan plan, Direction d, long nodes) {
-        double fwd = (double) plan.forwardFlopsPerNodeChannel() * nodes * plan.problem().channels();
-        return switch (d) {
-            case FORWARD -> fwd;
-            case BACKWARD -> 2 * fwd;
-            case DOUBLE_BACKWARD -> 4 * fwd;
-        };
+    /** The flop model of {@link SymmetricContractionCost}. */
+    static double flops(SymmetricContractionCost plan, Direction d, long nodes) {
+        return plan.flops(d, nodes);
     }
 
     private static String ratio(double peer, double ours) {
@@ -139,12 +135,12 @@ final class ScBenchCommand implements Main.Command {
     // ------------------------------------------------------------------ CUDA
 
     private void cuda(List<Shape> shapes, List<DType> dtypes, List<Direction> directions, int repeat) {
-        CudaDevice device = CudaRuntime.defaultDevice();
+        GpuDevice device = Gpus.device(Backend.CUDA, Gpus.defaultOrdinal());
         CudaBench bench = new CudaBench(repeat);
         double copy = bench.copyBandwidth();
         System.out.printf("# sc-bench CUDA on %s (%s, %d SMs), driver %d; median of %d CUDA events (warm, 3 rotating input "
-                        + "sets)%n", device.name(), device.arch().smName(), device.multiprocessorCount(),
-                CudaDevice.driverVersion(), repeat);
+                        + "sets)%n", device.name(), device.archName(), device.multiprocessorCount(),
+                device.runtimeVersion(), repeat);
         System.out.printf("# measured device-to-device copy: %.0f GB/s (read + write; PEERS.md: %.0f GB/s)%n", copy,
                 PEERS_COPY_GBS);
         System.out.println("# bytes: every operand once; floor = bytes / copy rate; flops: forward model (monomials + 2 x "
@@ -156,10 +152,10 @@ final class ScBenchCommand implements Main.Command {
         for (Shape s : shapes) {
             SymmetricContractionProblem p = s.problem();
             for (DType dt : dtypes) {
-                try (CudaSymmetricContraction sc = CudaSymmetricContraction.create(p, dt, device);
+                try (DeviceSymmetricContraction sc = Gpus.symmetricContraction(p, dt, device);
                      DeviceAllocator alloc = device.newAllocator("sc-bench");
-                     CudaStream stream = device.createStream()) {
-                    SymmetricContractionPlan plan = sc.plan();
+                     GpuStream stream = device.createStream()) {
+                    SymmetricContractionCost plan = SymmetricContractionCost.of(sc.problem());
                     int n = s.nodes();
                     List<DeviceBuffer> all = new ArrayList<>();
                     DeviceBuffer[][] sets = new DeviceBuffer[3][];
@@ -248,7 +244,7 @@ final class ScBenchCommand implements Main.Command {
         try {
             for (Shape s : shapes) {
                 SymmetricContractionProblem p = s.problem();
-                SymmetricContractionPlan plan = SymmetricContractionPlan.of(p);
+                SymmetricContractionCost plan = SymmetricContractionCost.of(p);
                 int n = s.nodes();
                 Random rng = new Random(7);
                 double[] x = gaussian(rng, (long) n * p.inputDim());

@@ -8,6 +8,11 @@ public enum Backend {
     CPU_REFERENCE,
     /** NVIDIA GPUs: kernels generated per problem and compiled at run time with NVRTC. */
     CUDA,
-    /** CUDA when a usable GPU and NVRTC are present, otherwise CPU (logged once, with the reason). */
+    /**
+     * AMD GPUs through the HIP runtime and hiprtc. Binds and compiles where ROCm is installed; has not run on
+     * AMD hardware yet. Fails with the reason where no AMD GPU is present.
+     */
+    HIP,
+    /** CUDA when a usable GPU and NVRTC are present, else HIP, otherwise CPU (logged once, with the reason). */
     AUTO
 }

@@ -1,6 +1,6 @@
 package org.e3spark.kernels;
 
-import org.e3spark.kernels.internal.SymmetricContractionFactory;
+import org.e3spark.kernels.devices.SymmetricContractionFactory;
 
 /**
  * MACE's symmetric contraction of a fixed {@link SymmetricContractionProblem} on one backend and

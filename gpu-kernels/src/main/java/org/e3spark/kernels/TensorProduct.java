@@ -1,6 +1,6 @@
 package org.e3spark.kernels;
 
-import org.e3spark.kernels.internal.TensorProductFactory;
+import org.e3spark.kernels.devices.TensorProductFactory;
 
 /**
  * A tensor product of a fixed {@link TPProblem} on one backend and dtype: e3nn's

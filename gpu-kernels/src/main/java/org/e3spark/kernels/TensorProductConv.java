@@ -1,6 +1,6 @@
 package org.e3spark.kernels;
 
-import org.e3spark.kernels.internal.TensorProductFactory;
+import org.e3spark.kernels.devices.TensorProductFactory;
 
 /**
  * A tensor product fused with message passing (SPEC §6):

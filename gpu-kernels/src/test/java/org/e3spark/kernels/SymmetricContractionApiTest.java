@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Random;
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 import org.e3spark.kernels.testing.RandomData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;

@@ -15,7 +15,7 @@ import org.e3spark.kernels.GradientsF32;
 import org.e3spark.kernels.ShNormalization;
 import org.e3spark.kernels.SphericalHarmonics;
 import org.e3spark.kernels.TensorProductConv;
-import org.e3spark.kernels.cuda.CudaTensorProductConv;
+import org.e3spark.kernels.gpu.DeviceTensorProductConv;
 import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 import org.e3spark.model.internal.RadialMlp;
@@ -76,11 +76,10 @@ public final class Featurizer implements AutoCloseable {
         this.radial = new RadialBasis(c.edgeFeatures().bessel(), c.edgeFeatures().envelope());
         this.convScale = 1.0 / Math.sqrt(c.avgNumNeighbors());
         this.mlpWeights = new double[plan.layers().size()][][];
-        target.select();
         long t0 = System.nanoTime();
         try {
             for (ModelPlan.LayerPlan lp : plan.layers()) {
-                convs.add(TensorProductConv.create(lp.conv(), target.backend(), dtype, mode));
+                convs.add(target.convolution(lp.conv(), dtype, mode));
                 RadialMlp mlp = lp.radial();
                 double[][] w = new double[mlp.layers()][];
                 for (int j = 0; j < mlp.layers(); j++) {
@@ -88,9 +87,9 @@ public final class Featurizer implements AutoCloseable {
                 }
                 mlpWeights[lp.index()] = w;
             }
-            if (convs.getFirst() instanceof CudaTensorProductConv
+            if (convs.getFirst() instanceof DeviceTensorProductConv
                     && Boolean.parseBoolean(System.getProperty("e3spark.featurizer.device", "true"))) {
-                List<CudaTensorProductConv> cuda = convs.stream().map(CudaTensorProductConv.class::cast).toList();
+                List<DeviceTensorProductConv> cuda = convs.stream().map(DeviceTensorProductConv.class::cast).toList();
                 device = new DeviceFeaturizer(plan, radial, convScale, dtype, cuda, model::weight);
             }
         } catch (RuntimeException e) {

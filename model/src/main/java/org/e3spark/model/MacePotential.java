@@ -31,14 +31,14 @@ public final class MacePotential implements AutoCloseable {
         this.radiusGraph = new RadiusGraph(model.rMax());
     }
 
-    /** {@code AUTO} runs on the CPU; a CUDA target is refused (not yet implemented). */
+    /** {@code AUTO} runs on the CPU; a CUDA or HIP target is refused (not yet implemented). */
     public static MacePotential create(MaceModel model, ComputeTarget target, DType dtype) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(dtype, "dtype");
         switch (target.backend()) {
-            case CUDA -> throw new UnsupportedOperationException(
-                    "MACE on CUDA is not yet implemented; use ComputeTarget.cpu() (or auto, which runs on the CPU)");
+            case CUDA, HIP -> throw new UnsupportedOperationException("MACE on " + target.backend()
+                    + " is not yet implemented; use ComputeTarget.cpu() (or auto, which runs on the CPU)");
             case CPU, CPU_REFERENCE, AUTO -> {
             }
         }

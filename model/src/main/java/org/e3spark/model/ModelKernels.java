@@ -8,8 +8,8 @@ import org.e3spark.kernels.DType;
 import org.e3spark.kernels.bundle.BundleTarget;
 import org.e3spark.kernels.bundle.KernelInventory;
 import org.e3spark.kernels.bundle.KernelSource;
-import org.e3spark.kernels.cuda.KernelSources;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.devices.GpuKernelSources;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 import org.e3spark.model.internal.gpu.DeviceFeaturizer;
@@ -70,7 +70,7 @@ public final class ModelKernels {
                 List<KernelSource> out = new ArrayList<>();
                 for (DType d : ds) {
                     for (ModelPlan.LayerPlan lp : plan.layers()) {
-                        for (KernelSource u : KernelSources.convolution(lp.conv(), d, target)) {
+                        for (KernelSource u : GpuKernelSources.convolution(lp.conv(), d, target)) {
                             out.add(u.labelled(label + " layer " + lp.index()));
                         }
                     }

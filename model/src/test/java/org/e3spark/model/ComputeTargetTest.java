@@ -8,7 +8,7 @@ import java.util.List;
 import org.e3spark.data.SampleStructures;
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,14 +38,22 @@ class ComputeTargetTest {
     }
 
     @Test
-    void selectingADeviceSetsTheProcessDefaultOnceAndRefusesASecondGpu() {
-        ComputeTarget.cpu().select();
-        assertEquals(null, System.getProperty(ComputeTarget.DEVICE_PROPERTY));
-        ComputeTarget.auto(2).select();
-        assertEquals("2", System.getProperty(ComputeTarget.DEVICE_PROPERTY));
-        ComputeTarget.cuda(2).select();
-        assertTrue(assertThrows(IllegalStateException.class, () -> ComputeTarget.cuda(1).select()).getMessage()
-                .contains("one GPU per executor"));
+    void targetsOfTwoDevicesCoexistWithoutTouchingTheProcessDefault() {
+        System.clearProperty(ComputeTarget.DEVICE_PROPERTY);
+        try (Featurizer a = Featurizer.create(MODEL, ComputeTarget.auto(0), DType.FLOAT32);
+             Featurizer b = Featurizer.create(MODEL, ComputeTarget.auto(1), DType.FLOAT32)) {
+            assertEquals(null, System.getProperty(ComputeTarget.DEVICE_PROPERTY));
+            assertEquals(1, b.target().resolvedDevice());
+            assertEquals(0, a.target().resolvedDevice());
+        }
+    }
+
+    @Test
+    void hipWithoutAnAmdGpuThrowsWithTheReason() {
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Featurizer.create(MODEL, ComputeTarget.hip(0), DType.FLOAT32).close());
+        assertTrue(e.getMessage().toLowerCase().contains("hip"), e.getMessage());
+        assertEquals("hip:0", ComputeTarget.hip(0).toString());
     }
 
     @Test

@@ -12,7 +12,7 @@ import org.e3spark.data.SampleDataset;
 import org.e3spark.data.Structure;
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.cuda.GpuTest;
+import org.e3spark.kernels.gpu.GpuTest;
 import org.e3spark.model.internal.gpu.DeviceFeaturizer;
 import org.junit.jupiter.api.Test;
 

@@ -17,7 +17,7 @@ import org.e3spark.graph.EdgeList;
 import org.e3spark.graph.GraphBatch;
 import org.e3spark.graph.RadiusGraph;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.cuda.GpuTest;
+import org.e3spark.kernels.gpu.GpuTest;
 import org.e3spark.model.internal.gpu.DeviceFeaturizer;
 import org.junit.jupiter.api.Test;
 

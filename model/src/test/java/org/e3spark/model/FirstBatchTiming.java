@@ -9,8 +9,7 @@ import org.e3spark.kernels.DType;
 import org.e3spark.kernels.ProblemCatalog;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.TensorProduct;
-import org.e3spark.kernels.bundle.KernelBundles;
-import org.e3spark.kernels.cuda.CudaRuntime;
+import org.e3spark.kernels.devices.Gpus;
 
 /**
  * Time to the first batch of a fresh JVM on the GPU (for the kernel-bundle comparison of
@@ -78,10 +77,10 @@ public final class FirstBatchTiming {
             }
         }
         double fromStart = (System.currentTimeMillis() - jvmStart) / 1e3;
-        KernelBundles b = CudaRuntime.compiler().bundles();
+        Gpus.CompilerStats b = Gpus.compilerStats(Backend.CUDA);
         System.out.printf("first-batch %s %s %s (n=%d): %.2f s from JVM start (create %.2f s, batch %.2f s); bundle hits %d,"
                         + " misses %d; cache %s%n", kind, name, dtype.name().toLowerCase(), n, fromStart, (created - t0) / 1e9,
-                (done - created) / 1e9, b.hits(), b.misses(), CudaRuntime.compiler().cache().stats());
+                (done - created) / 1e9, b.bundleHits(), b.bundleMisses(), b.cache());
     }
 
     private static float[] toFloat(double[] a) {

@@ -9,8 +9,8 @@ import java.util.List;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.bundle.BundleTarget;
 import org.e3spark.kernels.bundle.KernelSource;
-import org.e3spark.kernels.cuda.KernelSources;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.devices.GpuKernelSources;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 import org.e3spark.model.internal.gpu.DeviceFeaturizer;
@@ -30,7 +30,7 @@ class ModelKernelsTest {
         List<KernelSource> units = ModelKernels.forFeaturizer(SMALL, List.of(DType.FLOAT32, DType.FLOAT64)).sources(sm90);
         assertEquals(2 * (plan.layers().size() * 3 + 1), units.size());
         // the convolution units are those CudaTensorProductConv compiles for the layer's problem
-        assertEquals(KernelSources.convolution(plan.layers().getFirst().conv(), DType.FLOAT32, sm90).getFirst().source(),
+        assertEquals(GpuKernelSources.convolution(plan.layers().getFirst().conv(), DType.FLOAT32, sm90).getFirst().source(),
                 units.getFirst().source());
         // the dense stages as DeviceFeaturizer names and compiles them (radial basis and scale as Featurizer derives them)
         KernelSource dense = DeviceFeaturizer.denseStages(new FeaturizerKernels(plan,

@@ -10,13 +10,25 @@ import org.e3spark.model.ComputeTarget;
  * Where a task runs its kernels, by the spark-rapids convention: the GPU Spark assigned to the task
  * ({@code spark.executor.resource.gpu.amount} and a discovery script; the first address of the
  * task's "gpu" resource), else {@code spark.e3spark.gpu.device}, else the CPU; all subject to
- * {@code spark.e3spark.backend} (cpu never uses a GPU; cuda requires one). The decision and its
+ * {@code spark.e3spark.backend} (cpu never uses a GPU; cuda requires one). In local mode, where Spark
+ * schedules no GPUs, a task with no configured device takes GPU {@code partition % count} of the GPUs
+ * the JVM sees, so one JVM spreads its tasks over every GPU of the machine. The decision and its
  * reason are a value, so tests check it without Spark or a GPU.
  */
 public record DeviceChoice(ComputeTarget target, String reason) {
 
     /** Decides from the task's GPU address (if any), the configured device (-1: none) and the backend setting. */
     public static DeviceChoice decide(Optional<String> taskGpuAddress, int configuredDevice, String backend) {
+        return decide(taskGpuAddress, configuredDevice, backend, 0, 0);
+    }
+
+    /**
+     * As {@link #decide(Optional, int, String)}, for a local-mode task that sees {@code localGpus} GPUs
+     * (0 on a cluster, where Spark's resources assign them): with no task address and no configured
+     * device, the task's {@code partition} picks one of them round robin.
+     */
+    public static DeviceChoice decide(Optional<String> taskGpuAddress, int configuredDevice, String backend,
+                                      int localGpus, int partition) {
         if (backend.equals("cpu")) {
             return new DeviceChoice(ComputeTarget.cpu(), "spark.e3spark.backend=cpu");
         }
@@ -33,6 +45,11 @@ public record DeviceChoice(ComputeTarget target, String reason) {
         }
         if (configuredDevice >= 0) {
             return new DeviceChoice(new ComputeTarget(b, configuredDevice), "spark.e3spark.gpu.device=" + configuredDevice);
+        }
+        if (localGpus > 0) {
+            int ordinal = Math.floorMod(partition, localGpus);
+            return new DeviceChoice(new ComputeTarget(b, ordinal), "local mode: partition " + partition + " on GPU "
+                    + ordinal + " of " + localGpus);
         }
         if (b == Backend.CUDA) {
             throw new IllegalStateException("spark.e3spark.backend=cuda but the task has no gpu resource and "

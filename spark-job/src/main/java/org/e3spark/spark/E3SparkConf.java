@@ -36,10 +36,12 @@ public final class E3SparkConf {
 
     public static final Key<String> BACKEND = new Key<>("spark.e3spark.backend", "auto|cuda|cpu", "auto",
             "Where executors run the kernels: auto (the task's GPU when Spark assigned one or "
-                    + "spark.e3spark.gpu.device is set, else the CPU), cuda (a GPU is required), cpu.",
+                    + "spark.e3spark.gpu.device is set; in local mode every GPU the JVM sees, tasks spread over them; "
+                    + "else the CPU), cuda (a GPU is required), cpu.",
             choice("auto", "cuda", "cpu"));
     public static final Key<Integer> GPU_DEVICE = new Key<>("spark.e3spark.gpu.device", "an int >= -1", -1,
-            "CUDA device ordinal when Spark assigns no GPU resource to the task (-1: none, use the CPU under auto).",
+            "CUDA device ordinal when Spark assigns no GPU resource to the task (-1: none; in local mode tasks then "
+                    + "spread over every GPU the JVM sees, partition % count; on a cluster, the CPU under auto).",
             s -> atLeast(Integer.parseInt(s), -1));
     // 4: measured on the H100 (featurizer-small, local[16], 1M structures): 2 -> 80k, 4 -> 95k, 8 -> 101k structures/s;
     // each slot keeps one featurizer's device buffers

@@ -1,5 +1,10 @@
 package org.e3spark.spark;
 
+import org.e3spark.kernels.Backend;
+import org.e3spark.kernels.BackendUnavailableException;
+import org.e3spark.kernels.devices.Gpus;
+import org.e3spark.model.ComputeTarget;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -25,7 +30,10 @@ final class ExecutorState {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorState.class);
     private static final ConcurrentHashMap<String, FeaturizerModel> MODELS = new ConcurrentHashMap<>();
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
-    private static volatile Semaphore gpuSlots;
+    private static final ConcurrentHashMap<Integer, Semaphore> GPU_SLOTS = new ConcurrentHashMap<>();
+    private static volatile Integer localGpus;
+    /** How many GPUs this JVM sees (tests put fake, CPU-backed devices here). */
+    static volatile java.util.function.IntSupplier gpuCounter = ExecutorState::countGpus;
     // two keys: a job's model and the one before it (a notebook comparing float32 with float64)
     private static final FeaturizerPool FEATURIZERS = new FeaturizerPool(2);
 
@@ -44,18 +52,50 @@ final class ExecutorState {
         });
     }
 
-    /** The executor's GPU slots; the first caller's count wins (one setting per application). */
-    static Semaphore gpuSlots(int permits) {
-        Semaphore s = gpuSlots;
-        if (s == null) {
-            synchronized (ExecutorState.class) {
-                if (gpuSlots == null) {
-                    gpuSlots = new Semaphore(permits, true);
+    /** The GPU slots of the target's device; per device, the first caller's count wins (one setting per application). */
+    static Semaphore gpuSlots(ComputeTarget target, int permits) {
+        return GPU_SLOTS.computeIfAbsent(target.resolvedDevice(), d -> new Semaphore(permits, true));
+    }
+
+    /**
+     * The GPUs a local-mode task may spread over: those this JVM sees, unless the backend is cpu or
+     * Spark runs on a cluster (then its resources assign the executor's GPU, and this is 0).
+     */
+    static int localGpus(String backend, SparkConf conf) {
+        if (backend.equals("cpu") || conf == null || !conf.get("spark.master", "").startsWith("local")) {
+            return 0;
+        }
+        Integer n = localGpus;
+        if (n == null) {
+            n = gpuCounter.getAsInt();
+            localGpus = n;
+            infoOnce("local-gpus", "e3spark: local mode sees {} GPU(s); tasks spread over them", n);
+        }
+        return n;
+    }
+
+    private static int countGpus() {
+        for (Backend b : new Backend[] {Backend.CUDA, Backend.HIP}) {
+            try {
+                int n = Gpus.count(b);
+                if (n > 0) {
+                    return n;
                 }
-                s = gpuSlots;
+            } catch (BackendUnavailableException e) {
+                // no GPU of this kind: try the next
             }
         }
-        return s;
+        return 0;
+    }
+
+    /** The real counter, for tests to put back. */
+    static int countGpusForTests() {
+        return countGpus();
+    }
+
+    /** Forgets the counted GPUs (tests). */
+    static void resetLocalGpus() {
+        localGpus = null;
     }
 
     /** Featurizers kept open between this executor's tasks. */

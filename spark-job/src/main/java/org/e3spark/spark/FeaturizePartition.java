@@ -138,8 +138,11 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             model = ExecutorState.model(fingerprint, modelBytes.value());
             ExecutorState.kernelBundles(org.apache.spark.SparkEnv.get() == null ? null : org.apache.spark.SparkEnv.get().conf());
             graph = model.config().radiusGraph();
-            device = DeviceChoice.decide(DeviceChoice.taskGpuAddress(TaskContext.get()), settings.gpuDevice(),
-                    settings.backend());
+            org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+            TaskContext task = TaskContext.get();
+            device = DeviceChoice.decide(DeviceChoice.taskGpuAddress(task), settings.gpuDevice(), settings.backend(),
+                    ExecutorState.localGpus(settings.backend(), env == null ? null : env.conf()),
+                    task == null ? 0 : task.partitionId());
             poolKey = new FeaturizerPool.Key(fingerprint, device.target(), DType.valueOf(settings.dtype().toUpperCase()));
             allocator = new RootAllocator(Long.MAX_VALUE);
             withFeaturizer(f -> {
@@ -162,8 +165,8 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         private void withFeaturizer(java.util.function.Consumer<Featurizer> work) {
             // until the first lease tells the backend, the target decides; an AUTO target that fell back
             // to the CPU then takes no GPU slot (CPU tasks run side by side, as many as the cores)
-            boolean onGpu = backend == null ? device.target().wantsGpu() : backend == Backend.CUDA;
-            Semaphore slots = onGpu ? ExecutorState.gpuSlots(settings.gpuConcurrentTasks()) : null;
+            boolean onGpu = backend == null ? device.target().wantsGpu() : backend == Backend.CUDA || backend == Backend.HIP;
+            Semaphore slots = onGpu ? ExecutorState.gpuSlots(device.target(), settings.gpuConcurrentTasks()) : null;
             if (slots != null) {
                 slots.acquireUninterruptibly();
             }

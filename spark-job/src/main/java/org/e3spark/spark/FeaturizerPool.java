@@ -78,6 +78,11 @@ final class FeaturizerPool {
         return new long[] {created, reused};
     }
 
+    /** The keys with idle featurizers, least recently used first (tests). */
+    synchronized List<Key> idleKeys() {
+        return List.copyOf(idle.keySet());
+    }
+
     /** Closes every idle featurizer (executor shutdown, tests). */
     void clear() {
         List<Featurizer> all = new ArrayList<>();
@@ -88,14 +93,25 @@ final class FeaturizerPool {
         closeAll(all);
     }
 
+    /**
+     * Closes the idle featurizers of all but the {@code keysKept} most recently used models (a model:
+     * fingerprint and dtype). The devices of one model count once, so an executor (or a local-mode
+     * JVM) spreading a model over several GPUs keeps a pool per device.
+     */
     private List<Featurizer> evictStaleKeys() {
+        List<Key> byRecency = new ArrayList<>(idle.keySet()); // least recently used first
+        java.util.Set<List<Object>> kept = new java.util.HashSet<>();
+        for (int i = byRecency.size() - 1; i >= 0 && kept.size() < keysKept; i--) {
+            kept.add(List.of(byRecency.get(i).fingerprint(), byRecency.get(i).dtype()));
+        }
         List<Featurizer> out = new ArrayList<>();
         Iterator<Map.Entry<Key, ArrayDeque<Featurizer>>> it = idle.entrySet().iterator();
-        int excess = idle.size() - keysKept;
-        while (excess > 0 && it.hasNext()) { // least recently used first
-            out.addAll(it.next().getValue());
-            it.remove();
-            excess--;
+        while (it.hasNext()) {
+            Map.Entry<Key, ArrayDeque<Featurizer>> e = it.next();
+            if (!kept.contains(List.of(e.getKey().fingerprint(), e.getKey().dtype()))) {
+                out.addAll(e.getValue());
+                it.remove();
+            }
         }
         return out;
     }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuTarget;
 
 /**
  * An architecture a bundle is built for, and the device description kernels are generated against

@@ -1,5 +1,6 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.DeviceBuffer;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.TPProblem;
 

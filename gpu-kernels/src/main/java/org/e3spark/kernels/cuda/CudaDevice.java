@@ -1,5 +1,11 @@
 package org.e3spark.kernels.cuda;
 
+import java.util.List;
+import org.e3spark.kernels.Backend;
+import org.e3spark.kernels.gpu.GpuDevice;
+import org.e3spark.kernels.gpu.GpuModule;
+import org.e3spark.kernels.gpu.GpuTarget;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -15,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * modules) makes this context current on the calling thread first, so an instance can be used
  * from any thread — Spark task threads come and go.
  */
-public final class CudaDevice implements AutoCloseable {
+public final class CudaDevice implements GpuDevice {
 
     private static final Logger LOG = LoggerFactory.getLogger(CudaDevice.class);
 
@@ -29,7 +35,7 @@ public final class CudaDevice implements AutoCloseable {
     private final int maxSharedMemoryPerBlockOptin;
     private final int sharedMemoryPerMultiprocessor;
     private final long totalMemoryBytes;
-    private final DeviceAllocator allocator;
+    private final CudaAllocator allocator;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean contextReleased;
 
@@ -51,7 +57,7 @@ public final class CudaDevice implements AutoCloseable {
         this.sharedMemoryPerMultiprocessor = CudaDriver.deviceAttribute(device,
                 CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR);
         this.totalMemoryBytes = CudaDriver.deviceTotalMemory(device);
-        this.allocator = new DeviceAllocator(this, "device" + ordinal);
+        this.allocator = new CudaAllocator(this, "device" + ordinal);
     }
 
     /** Number of CUDA devices; throws {@link CudaUnavailableException} when there is no usable driver. */
@@ -100,15 +106,15 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     /** The allocator every buffer of this device goes through unless a caller makes its own. */
-    public DeviceAllocator allocator() {
+    public CudaAllocator allocator() {
         checkOpen();
         return allocator;
     }
 
     /** A fresh, separately tracked allocator (one per test or per task makes every test a leak test). */
-    public DeviceAllocator newAllocator(String allocatorName) {
+    public CudaAllocator newAllocator(String allocatorName) {
         checkOpen();
-        return new DeviceAllocator(this, allocatorName);
+        return new CudaAllocator(this, allocatorName);
     }
 
     /** A stream ordered after the legacy default stream, so synchronous copies see its results. */
@@ -133,9 +139,9 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     /** Page-locked host memory for asynchronous copies. */
-    public PinnedHostBuffer allocatePinned(long bytes) {
+    public CudaPinnedBuffer allocatePinned(long bytes) {
         makeCurrent();
-        return PinnedHostBuffer.allocate(this, bytes);
+        return CudaPinnedBuffer.allocate(this, bytes);
     }
 
     /** Waits for all work on this device's context. */
@@ -148,6 +154,37 @@ public final class CudaDevice implements AutoCloseable {
     public long freeMemoryBytes() {
         makeCurrent();
         return CudaDriver.memoryInfo()[0];
+    }
+
+    @Override
+    public Backend backend() {
+        return Backend.CUDA;
+    }
+
+    @Override
+    public int runtimeVersion() {
+        return driverVersion();
+    }
+
+    @Override
+    public String compilerVersion() {
+        return String.valueOf(CudaRuntime.compiler().nvrtc().version());
+    }
+
+    @Override
+    public String archName() {
+        return arch.smName();
+    }
+
+    @Override
+    public GpuTarget target() {
+        return TensorProductModule.targetOf(this);
+    }
+
+    /** Through the process-wide caching compiler: kernel bundles, then the kernel cache, then NVRTC. */
+    @Override
+    public GpuModule load(String source, String programName, List<String> options) {
+        return CudaRuntime.compiler().load(this, source, programName, options);
     }
 
     public int ordinal() {

@@ -1,5 +1,6 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.LaunchConfig;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,8 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuEvent;
+import org.e3spark.kernels.gpu.GpuStream;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.driver.CUevent;
 
@@ -7,7 +10,7 @@ import jcuda.driver.CUevent;
  * Owns one {@code CUevent}: a marker in a stream, for waiting on part of a stream and for GPU-side
  * timing ({@link #elapsedMillisSince}), which excludes launch overhead that host clocks include.
  */
-public final class CudaEvent implements AutoCloseable {
+public final class CudaEvent implements GpuEvent {
 
     private final CudaDevice device;
     private final CUevent event;
@@ -19,10 +22,10 @@ public final class CudaEvent implements AutoCloseable {
     }
 
     /** Records this event at the current end of {@code stream}. */
-    public void record(CudaStream stream) {
+    public void record(GpuStream stream) {
         checkOpen();
         device.makeCurrent();
-        CudaDriver.eventRecord(event, stream.handle());
+        CudaDriver.eventRecord(event, CudaStream.of(stream).handle());
     }
 
     /** Blocks until the work before the last {@link #record} has run. */
@@ -33,7 +36,10 @@ public final class CudaEvent implements AutoCloseable {
     }
 
     /** Milliseconds from {@code start} to this event; both must have been recorded and completed. */
-    public float elapsedMillisSince(CudaEvent start) {
+    public float elapsedMillisSince(GpuEvent since) {
+        if (!(since instanceof CudaEvent start)) {
+            throw new IllegalArgumentException("not a CUDA event: " + since);
+        }
         checkOpen();
         start.checkOpen();
         device.makeCurrent();

@@ -1,5 +1,10 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.DeviceBuffer;
+import org.e3spark.kernels.gpu.GpuFunction;
+import org.e3spark.kernels.gpu.GpuStream;
+import org.e3spark.kernels.gpu.LaunchConfig;
+
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
@@ -13,7 +18,7 @@ import jcuda.driver.CUfunction_attribute;
  * {@code long long}, {@link Float} → {@code float}, {@link Double} → {@code double}. Anything else
  * is refused before the launch, naming the argument.
  */
-public final class CudaFunction {
+public final class CudaFunction implements GpuFunction {
 
     private final CudaModule module;
     private final String name;
@@ -47,8 +52,9 @@ public final class CudaFunction {
     }
 
     /** Queues one launch on {@code stream}; returns at once (errors inside the kernel surface at the next sync). */
-    public void launch(LaunchConfig config, CudaStream stream, Object... args) {
+    public void launch(LaunchConfig config, GpuStream on, Object... args) {
         module.checkOpen();
+        CudaStream stream = CudaStream.of(on);
         if (stream.device() != module.device()) {
             throw new IllegalArgumentException("stream belongs to device " + stream.device().ordinal()
                     + ", kernel '" + name + "' to device " + module.device().ordinal());
@@ -62,7 +68,7 @@ public final class CudaFunction {
         NativePointerObject[] packed = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) {
             packed[i] = switch (args[i]) {
-                case DeviceBuffer b -> {
+                case CudaBuffer b -> {
                     if (b.device() != module.device()) {
                         throw new IllegalArgumentException("argument " + i + " of kernel '" + name
                                 + "' lives on device " + b.device().ordinal());
@@ -76,7 +82,7 @@ public final class CudaFunction {
                 case null -> throw new IllegalArgumentException("argument " + i + " of kernel '" + name + "' is null");
                 default -> throw new IllegalArgumentException("argument " + i + " of kernel '" + name
                         + "' has unsupported type " + args[i].getClass().getName()
-                        + " (DeviceBuffer, Integer, Long, Float or Double)");
+                        + " (a CUDA DeviceBuffer, Integer, Long, Float or Double)");
             };
         }
         return packed;

@@ -1,5 +1,7 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuModule;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -9,7 +11,7 @@ import jcuda.driver.CUmodule;
  * Owns one loaded {@code CUmodule} (a CUBIN image in one device's context). Its
  * {@link CudaFunction}s are borrowed handles: they stop working when the module is closed.
  */
-public final class CudaModule implements AutoCloseable {
+public final class CudaModule implements GpuModule {
 
     private final CudaDevice device;
     private final CUmodule module;

@@ -1,5 +1,7 @@
 package org.e3spark.kernels.cuda;
 
+import java.util.List;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.e3spark.kernels.bundle.KernelBundles;
@@ -78,5 +80,36 @@ public final class CudaRuntime {
             }
         }
         return c;
+    }
+
+    /**
+     * NVRTC seconds for the forward and backward kernels of {@code problem} on {@code device}: cold (an
+     * empty, private cache directory) and disk-warm, bypassing the bundles (for the benches).
+     */
+    public static double[] compileSeconds(org.e3spark.kernels.TPProblem problem, org.e3spark.kernels.DType dtype,
+                                          CudaDevice device) throws java.io.IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("e3spark-bench-cache");
+        try {
+            org.e3spark.kernels.internal.codegen.GeneratedKernels gen =
+                    org.e3spark.kernels.internal.codegen.KernelGenerator.generate(problem, dtype, device.target(),
+                            List.of(org.e3spark.kernels.internal.codegen.KernelKind.FORWARD,
+                                    org.e3spark.kernels.internal.codegen.KernelKind.BACKWARD));
+            double cold = timeCompile(new CachingKernelCompiler(Nvrtc.system(), new KernelCache(dir)), gen, device);
+            double warm = timeCompile(new CachingKernelCompiler(Nvrtc.system(), new KernelCache(dir)), gen, device);
+            return new double[] {cold, warm};
+        } finally {
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+                for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static double timeCompile(CachingKernelCompiler compiler,
+                                      org.e3spark.kernels.internal.codegen.GeneratedKernels gen, CudaDevice device) {
+        long t0 = System.nanoTime();
+        compiler.cubin(gen.source(), "bench.cu", device.arch(), List.of("--std=c++17"));
+        return (System.nanoTime() - t0) / 1e9;
     }
 }

@@ -1,5 +1,7 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuStream;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.driver.CUstream;
 
@@ -8,7 +10,7 @@ import jcuda.driver.CUstream;
  * synchronous copies of {@link DeviceBuffer} are ordered after the work queued here: simpler to
  * reason about, and kernels on two of these streams still overlap each other.
  */
-public final class CudaStream implements AutoCloseable {
+public final class CudaStream implements GpuStream {
 
     private final CudaDevice device;
     private final CUstream stream;
@@ -42,6 +44,14 @@ public final class CudaStream implements AutoCloseable {
             device.makeCurrentWhileClosing();
             CudaDriver.streamDestroy(stream);
         }
+    }
+
+    /** The CUDA stream behind a seam stream: it must be one of this backend's. */
+    static CudaStream of(GpuStream stream) {
+        if (stream instanceof CudaStream s) {
+            return s;
+        }
+        throw new IllegalArgumentException("not a CUDA stream: " + stream);
     }
 
     private void checkOpen() {

@@ -1,9 +1,15 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.DeviceSymmetricContraction;
+
+import org.e3spark.kernels.gpu.GpuStream;
+
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.SymmetricContractionProblem;
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 import org.e3spark.kernels.internal.SymmetricContractionBase;
 import org.e3spark.kernels.internal.codegen.ScKernel;
 import org.e3spark.kernels.internal.codegen.SymmetricContractionPlan;
@@ -16,7 +22,7 @@ import org.e3spark.kernels.internal.codegen.SymmetricContractionPlan;
  *   <li>the host API of {@link org.e3spark.kernels.SymmetricContraction} (arrays in and out; sizes
  *       and species checked by the base class before anything is staged), on this instance's stream;</li>
  *   <li>the device-resident API for pipelines: {@link DeviceBuffer}s in and out (species as a device
- *       buffer of {@code int}), launched asynchronously on a caller's {@link CudaStream}.</li>
+ *       buffer of {@code int}), launched asynchronously on a caller's {@link GpuStream}.</li>
  * </ul>
  * Every element of every output buffer is written (no zeroing needed). Float32 computes in float32,
  * float64 in float64. The device-resident API does not read species back: the caller validates them
@@ -29,13 +35,13 @@ import org.e3spark.kernels.internal.codegen.SymmetricContractionPlan;
  * own stream). Buffers must be whole allocations (16-byte aligned, as every {@link DeviceBuffer} is):
  * x rows are read with vector loads.
  */
-public final class CudaSymmetricContraction extends SymmetricContractionBase {
+public final class CudaSymmetricContraction extends SymmetricContractionBase implements DeviceSymmetricContraction {
 
     private final CudaDevice device;
     private final SymmetricContractionPlan plan;
     private final SymmetricContractionModule kernels;
     private final DeviceAllocator allocator;
-    private final CudaStream stream;
+    private final GpuStream stream;
     private final InstanceResources<SymmetricContractionModule> resources;
     private DeviceBuffer partial;
     private DeviceBuffer slots;
@@ -108,7 +114,7 @@ public final class CudaSymmetricContraction extends SymmetricContractionBase {
 
     /** out = SC(x, species, w), every element written; asynchronous on {@code on}. */
     public void forward(DeviceBuffer x, DeviceBuffer species, DeviceBuffer w, DeviceBuffer out, int batch,
-                        CudaStream on) {
+                        GpuStream on) {
         check(batch, on);
         rows("x", x, batch, problem.inputDim());
         ints("species", species, batch);
@@ -126,7 +132,7 @@ public final class CudaSymmetricContraction extends SymmetricContractionBase {
      * when not wanted. Every element of the given outputs written.
      */
     public void backward(DeviceBuffer x, DeviceBuffer species, DeviceBuffer w, DeviceBuffer gradOut,
-                         DeviceBuffer gx, DeviceBuffer gw, int batch, CudaStream on) {
+                         DeviceBuffer gx, DeviceBuffer gw, int batch, GpuStream on) {
         check(batch, on);
         rows("x", x, batch, problem.inputDim());
         ints("species", species, batch);
@@ -163,7 +169,7 @@ public final class CudaSymmetricContraction extends SymmetricContractionBase {
      */
     public void doubleBackward(DeviceBuffer x, DeviceBuffer species, DeviceBuffer w, DeviceBuffer gradOut,
                                DeviceBuffer dx, DeviceBuffer dw, DeviceBuffer ggx, DeviceBuffer ggw,
-                               DeviceBuffer ggOut, int batch, CudaStream on) {
+                               DeviceBuffer ggOut, int batch, GpuStream on) {
         check(batch, on);
         rows("x", x, batch, problem.inputDim());
         ints("species", species, batch);
@@ -231,7 +237,7 @@ public final class CudaSymmetricContraction extends SymmetricContractionBase {
         }
     }
 
-    private void check(int batch, CudaStream on) {
+    private void check(int batch, GpuStream on) {
         if (isClosed()) {
             throw new IllegalStateException("CUDA symmetric contraction for " + problem + " is closed");
         }

@@ -1,5 +1,11 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.DeviceTensorProduct;
+
+import org.e3spark.kernels.gpu.GpuStream;
+
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.DType;
 import org.e3spark.kernels.DoubleGradients;
@@ -18,17 +24,17 @@ import org.e3spark.kernels.internal.codegen.KernelKind;
  *       stages operands in device memory from this instance's own allocator and runs on this
  *       instance's own stream, so two instances never share scratch and may run concurrently;</li>
  *   <li>the device-resident API for pipelines: {@link DeviceBuffer}s in and out, launched on a
- *       caller-given {@link CudaStream}, asynchronous, nothing copied to the host.</li>
+ *       caller-given {@link GpuStream}, asynchronous, nothing copied to the host.</li>
  * </ul>
  * Buffers hold rows in the problem's layout, weights in e3nn's flat order (SPEC §4). Outputs that
  * a kernel accumulates into are zeroed by this class first.
  */
-public final class CudaTensorProduct extends TensorProductBase {
+public final class CudaTensorProduct extends TensorProductBase implements DeviceTensorProduct {
 
     private final CudaDevice device;
     private final TensorProductModule kernels;
     private final DeviceAllocator allocator;
-    private final CudaStream stream;
+    private final GpuStream stream;
     private final InstanceResources<TensorProductModule> resources;
 
     private CudaTensorProduct(TPProblem problem, DType dtype, CudaDevice device) {
@@ -76,7 +82,7 @@ public final class CudaTensorProduct extends TensorProductBase {
     // ------------------------------------------------------------------ device-resident API
 
     /** out = TP(x, y, w), every element of out written; asynchronous on {@code on}. */
-    public void forward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer out, int batch, CudaStream on) {
+    public void forward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer out, int batch, GpuStream on) {
         BufferChecks ops = checked(batch, on);
         ops.input("x", x, problem.in1().dim()).input("y", y, problem.in2().dim()).weights("w", w)
                 .output("out", out, problem.out().dim());
@@ -91,7 +97,7 @@ public final class CudaTensorProduct extends TensorProductBase {
      * Shared-weight gradients are summed over the batch.
      */
     public void backward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer gout,
-                         DeviceBuffer gx, DeviceBuffer gy, DeviceBuffer gw, int batch, CudaStream on) {
+                         DeviceBuffer gx, DeviceBuffer gy, DeviceBuffer gw, int batch, GpuStream on) {
         BufferChecks ops = checked(batch, on);
         ops.input("x", x, problem.in1().dim()).input("y", y, problem.in2().dim()).weights("w", w)
                 .input("gradOut", gout, problem.out().dim());
@@ -114,7 +120,7 @@ public final class CudaTensorProduct extends TensorProductBase {
     public void doubleBackward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer gout,
                                DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer dw,
                                DeviceBuffer ddx, DeviceBuffer ddy, DeviceBuffer ddw, DeviceBuffer ddgout,
-                               int batch, CudaStream on) {
+                               int batch, GpuStream on) {
         BufferChecks ops = checked(batch, on);
         ops.input("x", x, problem.in1().dim()).input("y", y, problem.in2().dim()).weights("w", w)
                 .input("gradOut", gout, problem.out().dim());
@@ -152,7 +158,7 @@ public final class CudaTensorProduct extends TensorProductBase {
         return b == null ? (Object) 0L : b;
     }
 
-    private BufferChecks checked(int batch, CudaStream on) {
+    private BufferChecks checked(int batch, GpuStream on) {
         if (isClosed()) {
             throw new IllegalStateException("CUDA tensor product for " + problem + " is closed");
         }

@@ -1,5 +1,13 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.DeviceTensorProductConv;
+
+import org.e3spark.kernels.gpu.GpuStream;
+
+import org.e3spark.kernels.gpu.DeviceConvGraph;
+import org.e3spark.kernels.gpu.LaunchConfig;
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.e3spark.kernels.Backend;
@@ -34,7 +42,7 @@ import org.e3spark.kernels.internal.codegen.PlannerTuning;
  * the caller's stream. The device-resident calls of one instance share a scratch workspace: issue
  * them on one stream, or order them yourself.
  */
-public final class CudaTensorProductConv extends TensorProductConvBase {
+public final class CudaTensorProductConv extends TensorProductConvBase implements DeviceTensorProductConv {
 
     private static final int PREPARED_GRAPHS = 4;
     private static final int REDUCE_THREADS = 256;
@@ -47,7 +55,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
     private final CudaDevice device;
     private final TensorProductModule kernels;
     private final DeviceAllocator allocator;
-    private final CudaStream stream;
+    private final GpuStream stream;
     private final InstanceResources<TensorProductModule> resources;
     private final DeviceBuffer[] workspace = new DeviceBuffer[2];
     private final Map<ConvGraph, DeviceConvGraph> prepared = new LinkedHashMap<>(8, 0.75f, true);
@@ -113,7 +121,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
 
     /** out[i] = sum over edges e into i of TP(x[sender e], y[e], w[e]); every row of out written. */
     public void forward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer out, DeviceConvGraph graph,
-                        CudaStream on) {
+                        GpuStream on) {
         forward(x, y, w, out, graph, on, this::workspace);
     }
 
@@ -122,19 +130,19 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
      * gw per edge, shared gw summed. Any of gx, gy, gw may be null when not wanted.
      */
     public void backward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer gout, DeviceBuffer gx,
-                         DeviceBuffer gy, DeviceBuffer gw, DeviceConvGraph graph, CudaStream on) {
+                         DeviceBuffer gy, DeviceBuffer gw, DeviceConvGraph graph, GpuStream on) {
         backward(x, y, w, gout, gx, gy, gw, graph, on, this::workspace);
     }
 
     /** Double backward (SPEC §5) with seeds (dx per node, dy and dw per edge), as {@link CudaTensorProduct}. */
     public void doubleBackward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer gout,
                                DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer ddx, DeviceBuffer ddy,
-                               DeviceBuffer ddw, DeviceBuffer ddgout, DeviceConvGraph graph, CudaStream on) {
+                               DeviceBuffer ddw, DeviceBuffer ddgout, DeviceConvGraph graph, GpuStream on) {
         doubleBackward(x, y, w, gout, dx, dy, dw, ddx, ddy, ddw, ddgout, graph, on, this::workspace);
     }
 
     private void forward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer out, DeviceConvGraph graph,
-                         CudaStream on, Scratch scratch) {
+                         GpuStream on, Scratch scratch) {
         checkCall(graph, on);
         nodes(graph).input("x", x, problem.in1().dim()).output("out", out, problem.out().dim());
         edges(graph).input("y", y, problem.in2().dim()).weights("w", w);
@@ -143,7 +151,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
     }
 
     private void backward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer gout, DeviceBuffer gx,
-                          DeviceBuffer gy, DeviceBuffer gw, DeviceConvGraph graph, CudaStream on, Scratch scratch) {
+                          DeviceBuffer gy, DeviceBuffer gw, DeviceConvGraph graph, GpuStream on, Scratch scratch) {
         checkCall(graph, on);
         nodes(graph).input("x", x, problem.in1().dim()).input("gradOut", gout, problem.out().dim())
                 .optionalOutput("gx", gx, problem.in1().dim());
@@ -158,7 +166,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
 
     private void doubleBackward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer gout,
                                 DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer ddx, DeviceBuffer ddy,
-                                DeviceBuffer ddw, DeviceBuffer ddgout, DeviceConvGraph graph, CudaStream on,
+                                DeviceBuffer ddw, DeviceBuffer ddgout, DeviceConvGraph graph, GpuStream on,
                                 Scratch scratch) {
         checkCall(graph, on);
         nodes(graph).input("x", x, problem.in1().dim()).input("gradOut", gout, problem.out().dim())
@@ -184,7 +192,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
     }
 
     private void forwardPass(KernelKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer out,
-                             DeviceConvGraph graph, CudaStream on, Scratch scratch) {
+                             DeviceConvGraph graph, GpuStream on, Scratch scratch) {
         DeviceConvGraph.Side side = graph.receivers();
         if (side.itemCount() == 0 || out == null) {
             return;
@@ -200,7 +208,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
     }
 
     private void backwardPass(KernelKind kind, DeviceBuffer x, DeviceBuffer y, DeviceBuffer w, DeviceBuffer gout,
-                              DeviceBuffer gx, DeviceBuffer gy, DeviceBuffer gw, DeviceConvGraph graph, CudaStream on,
+                              DeviceBuffer gx, DeviceBuffer gy, DeviceBuffer gw, DeviceConvGraph graph, GpuStream on,
                               Scratch scratch) {
         DeviceConvGraph.Side side = graph.senders();
         if (side.itemCount() == 0 || (gx == null && gy == null && gw == null)) {
@@ -230,7 +238,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
         }
     }
 
-    private void reduceRows(DeviceBuffer partial, DeviceBuffer dst, DeviceConvGraph.Side side, int dim, CudaStream on) {
+    private void reduceRows(DeviceBuffer partial, DeviceBuffer dst, DeviceConvGraph.Side side, int dim, GpuStream on) {
         long elements = (long) side.groupCount() * dim;
         int grid = (int) Math.max(1, Math.min((elements + REDUCE_THREADS - 1) / REDUCE_THREADS,
                 8L * device.multiprocessorCount()));
@@ -242,7 +250,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
         return mode == ConvMode.DETERMINISTIC;
     }
 
-    private static void zero(DeviceBuffer b, CudaStream on) {
+    private static void zero(DeviceBuffer b, GpuStream on) {
         if (b != null) {
             b.memsetZeroAsync(on);
         }
@@ -267,7 +275,7 @@ public final class CudaTensorProductConv extends TensorProductConvBase {
         return b;
     }
 
-    private void checkCall(DeviceConvGraph graph, CudaStream on) {
+    private void checkCall(DeviceConvGraph graph, GpuStream on) {
         if (isClosed()) {
             throw new IllegalStateException("CUDA convolution for " + problem + " is closed");
         }

@@ -1,6 +1,6 @@
 package org.e3spark.kernels.cuda;
 
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 
 /**
  * The CUDA driver cannot be used in this process: libcuda missing, JCuda's natives not loadable,

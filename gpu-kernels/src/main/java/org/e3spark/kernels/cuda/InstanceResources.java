@@ -1,5 +1,8 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuStream;
+
+import org.e3spark.kernels.gpu.DeviceAllocator;
 import java.util.function.Supplier;
 
 /**
@@ -11,7 +14,7 @@ final class InstanceResources<K extends AutoCloseable> implements AutoCloseable 
 
     final K kernels;
     final DeviceAllocator allocator;
-    final CudaStream stream;
+    final GpuStream stream;
 
     InstanceResources(CudaDevice device, String allocatorName, Supplier<K> kernels) {
         this.kernels = kernels.get();

@@ -1,6 +1,6 @@
 package org.e3spark.kernels.cuda;
 
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 
 /**
  * No usable NVRTC library was found. The message names every library and path that was tried,

@@ -1,5 +1,9 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuStream;
+
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,10 +15,10 @@ import java.util.List;
 final class Staging implements AutoCloseable {
 
     private final DeviceAllocator allocator;
-    private final CudaStream stream;
+    private final GpuStream stream;
     private final List<DeviceBuffer> buffers = new ArrayList<>();
 
-    Staging(DeviceAllocator allocator, CudaStream stream) {
+    Staging(DeviceAllocator allocator, GpuStream stream) {
         this.allocator = allocator;
         this.stream = stream;
     }

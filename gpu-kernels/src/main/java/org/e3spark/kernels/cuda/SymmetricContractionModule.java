@@ -1,5 +1,8 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuStream;
+
+import org.e3spark.kernels.gpu.LaunchConfig;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -21,7 +24,7 @@ final class SymmetricContractionModule implements AutoCloseable {
     /** One loaded kernel and its planned launch shape. */
     record Kernel(CudaFunction function, org.e3spark.kernels.internal.codegen.LaunchConfig plan) {
 
-        void launch(CudaStream stream, long items, Object... args) {
+        void launch(GpuStream stream, long items, Object... args) {
             function.launch(LaunchConfig.linear(plan.gridFor(items), plan.threadsPerBlock(), 0), stream, args);
         }
     }

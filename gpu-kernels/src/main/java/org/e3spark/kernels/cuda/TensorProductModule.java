@@ -1,5 +1,8 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuStream;
+
+import org.e3spark.kernels.gpu.LaunchConfig;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -9,7 +12,7 @@ import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.bundle.KernelSource;
 import org.e3spark.kernels.internal.codegen.ConvKernelAbi;
 import org.e3spark.kernels.internal.codegen.GeneratedKernels;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.kernels.internal.codegen.KernelGenerator;
 import org.e3spark.kernels.internal.codegen.KernelKind;
 import org.e3spark.kernels.internal.codegen.PlannerTuning;
@@ -36,7 +39,7 @@ final class TensorProductModule implements AutoCloseable {
             return plan.gridFor(rows * unitsPerRow);
         }
 
-        void launch(CudaStream stream, long batch, Object... args) {
+        void launch(GpuStream stream, long batch, Object... args) {
             int grid = gridFor(batch);
             function.launch(LaunchConfig.linear(grid, plan.threadsPerBlock(), plan.dynamicSmemBytes()), stream, args);
         }

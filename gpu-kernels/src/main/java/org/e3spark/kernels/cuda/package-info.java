@@ -1,5 +1,7 @@
 /**
- * The CUDA runtime layer: compiling kernel source and running it on NVIDIA GPUs from the JVM.
+ * The CUDA runtime layer: compiling kernel source and running it on NVIDIA GPUs from the JVM. It
+ * implements the GPU seam ({@code org.e3spark.kernels.gpu}): code outside gpu-kernels reaches it only
+ * through that seam and {@link org.e3spark.kernels.devices.Gpus}.
  *
  * <p>Two native libraries, two bindings. NVRTC (the runtime compiler) is bound with
  * {@code java.lang.foreign} in {@link org.e3spark.kernels.cuda.Nvrtc}, because JCuda's
@@ -7,14 +9,14 @@
  * {@code sm_XY}. The driver API goes through JCuda, called only from the package-private
  * {@code CudaDriver} facade, which checks every result code and turns it into a
  * {@link org.e3spark.kernels.cuda.CudaException} (API name + {@code CUresult}); a missing
- * driver, GPU or compiler is a {@link org.e3spark.kernels.internal.BackendUnavailableException}
+ * driver, GPU or compiler is a {@link org.e3spark.kernels.BackendUnavailableException}
  * subclass saying why, never a linkage error.
  *
  * <p>Ownership: every native handle has exactly one {@link java.lang.AutoCloseable} owner —
  * {@link org.e3spark.kernels.cuda.CudaDevice} (a primary-context retain),
- * {@link org.e3spark.kernels.cuda.DeviceBuffer} (one allocation, made by a
- * {@link org.e3spark.kernels.cuda.DeviceAllocator} that counts what is outstanding),
- * {@link org.e3spark.kernels.cuda.PinnedHostBuffer}, {@link org.e3spark.kernels.cuda.CudaStream},
+ * {@link org.e3spark.kernels.cuda.CudaBuffer} (one allocation, made by a
+ * {@link org.e3spark.kernels.cuda.CudaAllocator} that counts what is outstanding),
+ * {@link org.e3spark.kernels.cuda.CudaPinnedBuffer}, {@link org.e3spark.kernels.cuda.CudaStream},
  * {@link org.e3spark.kernels.cuda.CudaEvent} and {@link org.e3spark.kernels.cuda.CudaModule}
  * (whose {@link org.e3spark.kernels.cuda.CudaFunction}s are borrowed). Closing twice is
  * harmless; use after close throws {@link java.lang.IllegalStateException}. Each call makes the

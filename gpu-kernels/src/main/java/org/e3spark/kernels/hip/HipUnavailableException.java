@@ -1,6 +1,6 @@
 package org.e3spark.kernels.hip;
 
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 
 /**
  * No AMD GPU can be used here: the HIP runtime library ({@code libamdhip64}) is missing, or it

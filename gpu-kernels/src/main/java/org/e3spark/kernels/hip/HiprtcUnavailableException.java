@@ -1,6 +1,6 @@
 package org.e3spark.kernels.hip;
 
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 
 /**
  * No usable hiprtc library was found. The message names every library and path that was tried,

@@ -179,10 +179,10 @@ class BundleLookupPrecedenceTest {
     @Test
     void theGeneratedSourceDependsOnTheArchitectureNotTheSkusMultiprocessorCount() {
         // what TensorProductModule.targetOf gives for an H100 SXM (132 SMs) and an H100 PCIe (114 SMs)
-        var sxm = new org.e3spark.kernels.internal.codegen.GpuTarget(
-                org.e3spark.kernels.internal.codegen.GpuTarget.Dialect.CUDA, "sm_90", 32, 132, 227 * 1024, 228 * 1024);
-        var pcie = new org.e3spark.kernels.internal.codegen.GpuTarget(
-                org.e3spark.kernels.internal.codegen.GpuTarget.Dialect.CUDA, "sm_90", 32, 114, 227 * 1024, 228 * 1024);
+        var sxm = new org.e3spark.kernels.gpu.GpuTarget(
+                org.e3spark.kernels.gpu.GpuTarget.Dialect.CUDA, "sm_90", 32, 132, 227 * 1024, 228 * 1024);
+        var pcie = new org.e3spark.kernels.gpu.GpuTarget(
+                org.e3spark.kernels.gpu.GpuTarget.Dialect.CUDA, "sm_90", 32, 114, 227 * 1024, 228 * 1024);
         for (boolean conv : new boolean[]{false, true}) {
             var tuning = conv ? org.e3spark.kernels.internal.codegen.PlannerTuning.convolutionDefault(DType.FLOAT64)
                     : org.e3spark.kernels.internal.codegen.PlannerTuning.DEFAULT;

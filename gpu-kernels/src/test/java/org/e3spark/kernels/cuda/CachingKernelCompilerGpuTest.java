@@ -1,5 +1,10 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuTest;
+
+import org.e3spark.kernels.gpu.LaunchConfig;
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -15,7 +15,7 @@ import org.e3spark.kernels.ProblemCatalog;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.TensorProduct;
 import org.e3spark.kernels.TensorProductConv;
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 import org.e3spark.kernels.testing.RandomData;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,9 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuTest;
+
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,7 +22,7 @@ import org.e3spark.kernels.DType;
 import org.e3spark.kernels.Irreps;
 import org.e3spark.kernels.SymmetricContraction;
 import org.e3spark.kernels.SymmetricContractionProblem;
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 import org.e3spark.kernels.testing.Golden;
 import org.e3spark.kernels.testing.RandomData;
 import org.e3spark.kernels.testing.SafeTensorsFile;

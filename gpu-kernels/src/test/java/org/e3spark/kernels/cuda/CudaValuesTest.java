@@ -1,5 +1,6 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.LaunchConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

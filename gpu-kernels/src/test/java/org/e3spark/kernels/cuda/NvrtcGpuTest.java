@@ -1,5 +1,7 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.GpuTest;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

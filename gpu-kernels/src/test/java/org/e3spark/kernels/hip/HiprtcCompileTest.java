@@ -19,7 +19,7 @@ import org.e3spark.kernels.Layout;
 import org.e3spark.kernels.ProblemCatalog;
 import org.e3spark.kernels.TPProblem;
 import org.e3spark.kernels.internal.codegen.GeneratedKernels;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.kernels.internal.codegen.KernelGenerator;
 import org.e3spark.kernels.internal.codegen.ScKernel;
 import org.e3spark.kernels.internal.codegen.SymmetricContractionEmitter;

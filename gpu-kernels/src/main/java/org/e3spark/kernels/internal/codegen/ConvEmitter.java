@@ -1,5 +1,7 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.gpu.SourceWriter;
+
 /**
  * Renders the convolution variants of a schedule ({@link ConvKernelAbi}): the per-path arithmetic
  * and the shared-memory layout are the tensor product's ({@link PathEmitter}, {@link SmemLayout});

@@ -1,5 +1,7 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.gpu.GpuTarget;
+
 import java.util.List;
 import java.util.Objects;
 

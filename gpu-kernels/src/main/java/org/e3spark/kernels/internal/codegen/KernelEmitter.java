@@ -1,5 +1,11 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.gpu.GpuTarget;
+
+import org.e3spark.kernels.gpu.DialectPrelude;
+
+import org.e3spark.kernels.gpu.SourceWriter;
+
 import java.util.List;
 import org.e3spark.kernels.Instruction;
 import org.e3spark.kernels.TPProblem;

@@ -1,5 +1,9 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.gpu.Literals;
+
+import org.e3spark.kernels.gpu.SourceWriter;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;

@@ -1,5 +1,13 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.gpu.GpuTarget;
+
+import org.e3spark.kernels.gpu.Literals;
+
+import org.e3spark.kernels.gpu.DialectPrelude;
+
+import org.e3spark.kernels.gpu.SourceWriter;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

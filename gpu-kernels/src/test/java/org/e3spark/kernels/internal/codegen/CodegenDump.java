@@ -1,5 +1,7 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.gpu.GpuTarget;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

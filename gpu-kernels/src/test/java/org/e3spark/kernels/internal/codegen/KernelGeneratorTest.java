@@ -1,5 +1,9 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.gpu.GpuTarget;
+
+import org.e3spark.kernels.gpu.Literals;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package org.e3spark.kernels.internal.codegen;
 
+import org.e3spark.kernels.gpu.GpuTarget;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 

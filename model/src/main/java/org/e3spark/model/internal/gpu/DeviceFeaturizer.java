@@ -5,25 +5,24 @@ import java.util.List;
 import org.e3spark.kernels.ConvGraph;
 import org.e3spark.kernels.bundle.KernelSource;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.cuda.CudaDevice;
-import org.e3spark.kernels.cuda.CudaEvent;
-import org.e3spark.kernels.cuda.CudaFunction;
-import org.e3spark.kernels.cuda.CudaModule;
-import org.e3spark.kernels.cuda.CudaRuntime;
-import org.e3spark.kernels.cuda.CudaStream;
-import org.e3spark.kernels.cuda.CudaTensorProductConv;
-import org.e3spark.kernels.cuda.DeviceAllocator;
-import org.e3spark.kernels.cuda.DeviceBuffer;
-import org.e3spark.kernels.cuda.DeviceConvGraph;
-import org.e3spark.kernels.cuda.LaunchConfig;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuDevice;
+import org.e3spark.kernels.gpu.GpuEvent;
+import org.e3spark.kernels.gpu.GpuFunction;
+import org.e3spark.kernels.gpu.GpuModule;
+import org.e3spark.kernels.gpu.GpuStream;
+import org.e3spark.kernels.gpu.DeviceTensorProductConv;
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
+import org.e3spark.kernels.gpu.DeviceConvGraph;
+import org.e3spark.kernels.gpu.LaunchConfig;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.model.internal.ModelPlan;
 import org.e3spark.model.internal.RadialBasis;
 
 /**
  * A featurizer's forward pass on one CUDA device, start to end: the batch's species, edge vectors
  * and graph go up once, every stage runs as a kernel on this instance's stream (the generated
- * {@link FeaturizerKernels} around the fused {@link CudaTensorProductConv}s), and only the per-atom
+ * {@link FeaturizerKernels} around the fused {@link DeviceTensorProductConv}s), and only the per-atom
  * features, pooled features and scalars come back. Weights are uploaded once, in the kernels'
  * dtype; intermediate buffers grow to the largest batch seen and are reused.
  *
@@ -56,14 +55,14 @@ public final class DeviceFeaturizer implements AutoCloseable {
 
     private final ModelPlan plan;
     private final DType dtype;
-    private final CudaDevice device;
-    private final List<CudaTensorProductConv> convs;
-    private final CudaModule module;
+    private final GpuDevice device;
+    private final List<DeviceTensorProductConv> convs;
+    private final GpuModule module;
     private final DeviceAllocator allocator;
-    private final CudaStream stream;
-    private final CudaEvent start;
-    private final CudaEvent stop;
-    private final CudaEvent copied;
+    private final GpuStream stream;
+    private final GpuEvent start;
+    private final GpuEvent stop;
+    private final GpuEvent copied;
     private final Workspace work;
     private final DeviceBuffer embeddingWeight;
     private final DeviceBuffer readoutWeight;
@@ -81,7 +80,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
     private long batches;
     private DeviceStructurePipeline structures;
     private boolean closed;
-    private org.e3spark.kernels.cuda.PinnedHostBuffer pinnedResults;
+    private org.e3spark.kernels.gpu.PinnedHostBuffer pinnedResults;
 
     private record LayerWeights(DeviceBuffer up, DeviceBuffer[] mlp, DeviceBuffer down) {
     }
@@ -96,7 +95,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
      * and uploads the weights; on failure everything acquired so far is released.
      */
     public DeviceFeaturizer(ModelPlan plan, RadialBasis radial, double convScale, DType dtype,
-                            List<CudaTensorProductConv> convs, WeightSource weights) {
+                            List<DeviceTensorProductConv> convs, WeightSource weights) {
         if (convs.size() != plan.layers().size()) {
             throw new IllegalArgumentException("one convolution per layer: " + convs.size() + " for "
                     + plan.layers().size() + " layers");
@@ -109,12 +108,12 @@ public final class DeviceFeaturizer implements AutoCloseable {
         FeaturizerKernels kernels = new FeaturizerKernels(plan, radial, convScale, dtype);
         KernelSource unit = denseStages(kernels, dtype, GpuTarget.Dialect.CUDA, 32);
         this.source = unit.source();
-        CudaModule m = CudaRuntime.compiler().load(device, source, unit.programName(), unit.options());
+        GpuModule m = device.load(source, unit.programName(), unit.options());
         DeviceAllocator a = null;
-        CudaStream s = null;
-        CudaEvent e0 = null;
-        CudaEvent e1 = null;
-        CudaEvent e2 = null;
+        GpuStream s = null;
+        GpuEvent e0 = null;
+        GpuEvent e1 = null;
+        GpuEvent e2 = null;
         try {
             for (String name : kernels.kernelNames()) {
                 m.function(name); // every kernel present, or fail now
@@ -169,7 +168,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
         return source;
     }
 
-    public CudaDevice device() {
+    public GpuDevice device() {
         return device;
     }
 
@@ -206,7 +205,7 @@ public final class DeviceFeaturizer implements AutoCloseable {
         return plan.atomFeatureWidth();
     }
 
-    CudaFunction function(String kernel) {
+    GpuFunction function(String kernel) {
         return module.function(kernel);
     }
 
@@ -369,11 +368,11 @@ public final class DeviceFeaturizer implements AutoCloseable {
         launchOn(stream, kernel, threads, args);
     }
 
-    void launchOn(CudaStream on, String kernel, long threads, Object... args) {
+    void launchOn(GpuStream on, String kernel, long threads, Object... args) {
         if (threads == 0) {
             return;
         }
-        CudaFunction f = module.function(kernel);
+        GpuFunction f = module.function(kernel);
         f.launch(LaunchConfig.cover(threads, FeaturizerKernels.BLOCK), on, args);
     }
 

@@ -7,12 +7,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import org.e3spark.kernels.cuda.CudaEvent;
-import org.e3spark.kernels.cuda.CudaStream;
-import org.e3spark.kernels.cuda.DeviceBuffer;
-import org.e3spark.kernels.cuda.DeviceConvGraph;
-import org.e3spark.kernels.cuda.LaunchConfig;
-import org.e3spark.kernels.cuda.PinnedHostBuffer;
+import org.e3spark.kernels.gpu.GpuEvent;
+import org.e3spark.kernels.gpu.GpuStream;
+import org.e3spark.kernels.gpu.DeviceBuffer;
+import org.e3spark.kernels.gpu.DeviceConvGraph;
+import org.e3spark.kernels.gpu.LaunchConfig;
+import org.e3spark.kernels.gpu.PinnedHostBuffer;
 
 /**
  * Batches of structures from atom positions to features on the device, with one batch always
@@ -74,11 +74,11 @@ public final class DeviceStructurePipeline implements AutoCloseable {
     }
 
     private final DeviceFeaturizer featurizer;
-    private final CudaStream stream;
+    private final GpuStream stream;
     private final Workspace work;
     private final Slot[] slots;
-    private final CudaStream search;
-    private final CudaEvent origin; // the zero of the busy clock, re-recorded whenever the pipeline is empty
+    private final GpuStream search;
+    private final GpuEvent origin; // the zero of the busy clock, re-recorded whenever the pipeline is empty
     private final BusyClock busy = new BusyClock();
     private final ExecutorService converter;
     private final AtomicLong conversionNanos = new AtomicLong();
@@ -91,12 +91,12 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         final PinnedHostBuffer totals;
         PinnedHostBuffer in;
         PinnedHostBuffer out;
-        final CudaEvent copyIn;
-        final CudaEvent searchStart;
-        final CudaEvent scanned;
-        final CudaEvent fillStart;
-        final CudaEvent kernelsEnd;
-        final CudaEvent copiedOut;
+        final GpuEvent copyIn;
+        final GpuEvent searchStart;
+        final GpuEvent scanned;
+        final GpuEvent fillStart;
+        final GpuEvent kernelsEnd;
+        final GpuEvent copiedOut;
         Object tag;
         int atoms;
         int structures;
@@ -106,7 +106,7 @@ public final class DeviceStructurePipeline implements AutoCloseable {
 
         Slot(int index) {
             this.index = index;
-            CudaEvent[] e = new CudaEvent[6];
+            GpuEvent[] e = new GpuEvent[6];
             PinnedHostBuffer t = null;
             try {
                 for (int k = 0; k < e.length; k++) {
@@ -114,7 +114,7 @@ public final class DeviceStructurePipeline implements AutoCloseable {
                 }
                 t = featurizer.device().allocatePinned(RadiusGraphKernels.TOTALS * Integer.BYTES);
             } catch (RuntimeException ex) {
-                for (CudaEvent c : e) {
+                for (GpuEvent c : e) {
                     if (c != null) {
                         c.close();
                     }
@@ -197,14 +197,14 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         }
     }
 
-    DeviceStructurePipeline(DeviceFeaturizer featurizer, CudaStream stream, Workspace work) {
+    DeviceStructurePipeline(DeviceFeaturizer featurizer, GpuStream stream, Workspace work) {
         this.featurizer = featurizer;
         this.stream = stream;
         this.work = work;
         Slot a = null;
         Slot b = null;
-        CudaStream searchStream = null;
-        CudaEvent zero = null;
+        GpuStream searchStream = null;
+        GpuEvent zero = null;
         try {
             a = new Slot(0);
             b = new Slot(1);
@@ -414,7 +414,7 @@ public final class DeviceStructurePipeline implements AutoCloseable {
         return conversionNanos.get();
     }
 
-    private static long nanos(CudaEvent end, CudaEvent start) {
+    private static long nanos(GpuEvent end, GpuEvent start) {
         return Math.round(end.elapsedMillisSince(start) * 1e6);
     }
 

@@ -2,12 +2,12 @@ package org.e3spark.model.internal.gpu;
 
 import java.util.List;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.internal.codegen.Literals;
-import org.e3spark.kernels.internal.codegen.SourceWriter;
+import org.e3spark.kernels.gpu.Literals;
+import org.e3spark.kernels.gpu.SourceWriter;
 
 /**
  * Generates the kernels that build a batch's radius graph on the device, in the layout the fused
- * convolution's forward pass reads (see {@link org.e3spark.kernels.cuda.DeviceConvGraph#receiverSide}):
+ * convolution's forward pass reads (see {@link org.e3spark.kernels.gpu.DeviceConvGraph#receiverSide}):
  * <pre>
  *   e3_graph_degree   in-degree of every atom: neighbours j (and periodic images S) with
  *                     |x_j - x_i + S·cell| &lt; cutoff, (i, i, 0) excluded        one thread per atom

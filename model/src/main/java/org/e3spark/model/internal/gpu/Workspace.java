@@ -3,10 +3,10 @@ package org.e3spark.model.internal.gpu;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.cuda.CudaStream;
-import org.e3spark.kernels.cuda.DeviceAllocator;
-import org.e3spark.kernels.cuda.DeviceBuffer;
-import org.e3spark.kernels.cuda.DeviceBufferPool;
+import org.e3spark.kernels.gpu.GpuStream;
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
+import org.e3spark.kernels.gpu.DeviceBufferPool;
 
 /**
  * Named device buffers that grow to the largest batch seen and are then reused, so a stream of
@@ -19,10 +19,10 @@ final class Workspace implements DeviceBufferPool, AutoCloseable {
     private static final double HEADROOM = 1.25;
 
     private final DeviceAllocator allocator;
-    private final CudaStream stream;
+    private final GpuStream stream;
     private final Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
 
-    Workspace(DeviceAllocator allocator, CudaStream stream) {
+    Workspace(DeviceAllocator allocator, GpuStream stream) {
         this.allocator = allocator;
         this.stream = stream;
     }

@@ -13,7 +13,7 @@ import org.e3spark.kernels.hip.HipCodeObject;
 import org.e3spark.kernels.hip.HipKernelCompileException;
 import org.e3spark.kernels.hip.Hiprtc;
 import org.e3spark.kernels.hip.HiprtcUnavailableException;
-import org.e3spark.kernels.internal.codegen.GpuTarget;
+import org.e3spark.kernels.gpu.GpuTarget;
 import org.e3spark.model.FeaturizerConfig;
 import org.e3spark.model.FeaturizerConfigs;
 import org.e3spark.model.internal.ModelPlan;

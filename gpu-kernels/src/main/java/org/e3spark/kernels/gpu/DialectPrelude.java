@@ -1,4 +1,4 @@
-package org.e3spark.kernels.internal.codegen;
+package org.e3spark.kernels.gpu;
 
 import org.e3spark.kernels.DType;
 

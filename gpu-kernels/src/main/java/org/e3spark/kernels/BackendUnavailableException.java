@@ -1,4 +1,4 @@
-package org.e3spark.kernels.internal;
+package org.e3spark.kernels;
 
 /** A backend cannot run here (no driver, no GPU, no compiler); the message says which and why. */
 public class BackendUnavailableException extends RuntimeException {

@@ -1,5 +1,7 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.DeviceAllocator;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -18,24 +20,24 @@ import org.slf4j.LoggerFactory;
  * <p>Out of memory is a {@link DeviceOutOfMemoryException} naming the request and what this
  * allocator holds; the failed request leaves nothing allocated.
  */
-public final class DeviceAllocator implements AutoCloseable {
+public final class CudaAllocator implements DeviceAllocator {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DeviceAllocator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(CudaAllocator.class);
 
     private final CudaDevice device;
     private final String name;
-    private final Set<DeviceBuffer> live = ConcurrentHashMap.newKeySet();
+    private final Set<CudaBuffer> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong outstandingBytes = new AtomicLong();
     private final AtomicLong allocationCount = new AtomicLong();
     private volatile boolean closed;
 
-    DeviceAllocator(CudaDevice device, String name) {
+    CudaAllocator(CudaDevice device, String name) {
         this.device = device;
         this.name = name;
     }
 
     /** Allocates {@code bytes} (at least 1) of uninitialized device memory, owned by the returned buffer. */
-    public DeviceBuffer allocate(long bytes) {
+    public CudaBuffer allocate(long bytes) {
         if (bytes < 1) {
             throw new IllegalArgumentException("allocation size must be >= 1 byte: " + bytes);
         }
@@ -49,9 +51,9 @@ public final class DeviceAllocator implements AutoCloseable {
             throw new DeviceOutOfMemoryException(name, bytes, outstandingBytes.get());
         }
         CudaDriver.check(result, "cuMemAlloc", bytes + " bytes for allocator '" + name + "'");
-        DeviceBuffer buffer;
+        CudaBuffer buffer;
         try {
-            buffer = new DeviceBuffer(this, device, pointer, bytes);
+            buffer = new CudaBuffer(this, device, pointer, bytes);
             live.add(buffer);
         } catch (RuntimeException | Error e) {
             try {
@@ -66,8 +68,8 @@ public final class DeviceAllocator implements AutoCloseable {
         return buffer;
     }
 
-    /** Called once by {@link DeviceBuffer#close()}. */
-    void free(DeviceBuffer buffer, CUdeviceptr pointer) {
+    /** Called once by {@link CudaBuffer#close()}. */
+    void free(CudaBuffer buffer, CUdeviceptr pointer) {
         if (!live.remove(buffer)) {
             return;
         }
@@ -100,8 +102,8 @@ public final class DeviceAllocator implements AutoCloseable {
 
     /** Frees every outstanding buffer, logging each as a leak; returns how many there were. */
     int releaseAll() {
-        List<DeviceBuffer> leaked = new ArrayList<>(live);
-        for (DeviceBuffer buffer : leaked) {
+        List<CudaBuffer> leaked = new ArrayList<>(live);
+        for (CudaBuffer buffer : leaked) {
             LOG.warn("allocator '{}': freeing leaked device buffer of {} bytes", name, buffer.byteSize());
             buffer.close();
         }
@@ -128,6 +130,6 @@ public final class DeviceAllocator implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "DeviceAllocator[" + name + ", " + live.size() + " buffers, " + outstandingBytes.get() + " bytes]";
+        return "CudaAllocator[" + name + ", " + live.size() + " buffers, " + outstandingBytes.get() + " bytes]";
     }
 }

@@ -1,4 +1,4 @@
-package org.e3spark.kernels.cuda;
+package org.e3spark.kernels.gpu;
 
 import java.util.function.IntUnaryOperator;
 

@@ -1,5 +1,10 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.PinnedHostBuffer;
+import org.e3spark.kernels.gpu.DeviceAllocator;
+import org.e3spark.kernels.gpu.DeviceBuffer;
+import org.e3spark.kernels.gpu.GpuStream;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,18 +23,18 @@ import jcuda.driver.CUdeviceptr;
  * touches its first bytes only. Synchronous copies are ordered after work already queued on
  * {@link CudaStream}s (they are blocking streams).
  */
-public final class DeviceBuffer implements AutoCloseable {
+public final class CudaBuffer implements DeviceBuffer {
 
     /** Largest piece handed to the driver at once: a {@code ByteBuffer} is int-indexed. */
     private static final long CHUNK = 1L << 30;
 
-    private final DeviceAllocator allocator;
+    private final CudaAllocator allocator;
     private final CudaDevice device;
     private final CUdeviceptr pointer;
     private final long byteSize;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    DeviceBuffer(DeviceAllocator allocator, CudaDevice device, CUdeviceptr pointer, long byteSize) {
+    CudaBuffer(CudaAllocator allocator, CudaDevice device, CUdeviceptr pointer, long byteSize) {
         this.allocator = allocator;
         this.device = device;
         this.pointer = pointer;
@@ -50,7 +55,8 @@ public final class DeviceBuffer implements AutoCloseable {
         return pointer;
     }
 
-    CudaDevice device() {
+    @Override
+    public CudaDevice device() {
         return device;
     }
 
@@ -112,7 +118,8 @@ public final class DeviceBuffer implements AutoCloseable {
     }
 
     /** Queues a copy of all of the native segment {@code src} on {@code stream}; keep src alive until it ran. */
-    public void copyFromAsync(MemorySegment src, CudaStream stream) {
+    public void copyFromAsync(MemorySegment src, GpuStream on) {
+        CudaStream stream = CudaStream.of(on);
         checkFits(src.byteSize());
         requireNative(src);
         enter();
@@ -124,7 +131,8 @@ public final class DeviceBuffer implements AutoCloseable {
     }
 
     /** Queues a copy into all of the native segment {@code dst} on {@code stream}; read it after syncing. */
-    public void copyToAsync(MemorySegment dst, CudaStream stream) {
+    public void copyToAsync(MemorySegment dst, GpuStream on) {
+        CudaStream stream = CudaStream.of(on);
         checkFits(dst.byteSize());
         requireNative(dst);
         checkWritable(dst);
@@ -137,7 +145,11 @@ public final class DeviceBuffer implements AutoCloseable {
     }
 
     /** Queues a device-to-device copy of all of {@code src} (which must fit) into this buffer on {@code stream}. */
-    public void copyFromAsync(DeviceBuffer src, CudaStream stream) {
+    public void copyFromAsync(DeviceBuffer from, GpuStream on) {
+        if (!(from instanceof CudaBuffer src)) {
+            throw new IllegalArgumentException("not a CUDA buffer: " + from);
+        }
+        CudaStream stream = CudaStream.of(on);
         enter();
         src.enter();
         if (src.byteSize > byteSize) {
@@ -151,7 +163,8 @@ public final class DeviceBuffer implements AutoCloseable {
     }
 
     /** Queues zeroing of the whole buffer on {@code stream}. */
-    public void memsetZeroAsync(CudaStream stream) {
+    public void memsetZeroAsync(GpuStream on) {
+        CudaStream stream = CudaStream.of(on);
         enter();
         CudaDriver.memsetZeroAsync(pointer, byteSize, stream.handle());
     }
@@ -227,6 +240,6 @@ public final class DeviceBuffer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "DeviceBuffer[" + byteSize + " bytes" + (closed.get() ? ", closed" : "") + "]";
+        return "CudaBuffer[" + byteSize + " bytes" + (closed.get() ? ", closed" : "") + "]";
     }
 }

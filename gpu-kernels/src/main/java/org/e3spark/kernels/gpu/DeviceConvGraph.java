@@ -1,4 +1,4 @@
-package org.e3spark.kernels.cuda;
+package org.e3spark.kernels.gpu;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,15 +16,15 @@ import org.e3spark.kernels.ConvGraph;
  */
 public final class DeviceConvGraph implements AutoCloseable {
 
-    /** One direction's arrays on the device (null buffers where empty). */
-    record Side(DeviceBuffer items, int itemCount, DeviceBuffer perm, DeviceBuffer peer, DeviceBuffer groups,
+    /** One direction's arrays on the device (null buffers where empty); read by the backends' launches. */
+    public record Side(DeviceBuffer items, int itemCount, DeviceBuffer perm, DeviceBuffer peer, DeviceBuffer groups,
                 int groupCount, int slots) {
     }
 
     private final ConvGraph graph; // null when the edges were built on the device
     private final int numNodes;
     private final int numEdges;
-    private final CudaDevice device;
+    private final GpuDevice device;
     private final DeviceAllocator allocator; // null when the buffers are borrowed from a pool
     private final DeviceBufferPool pool;
     private final int chunk;
@@ -80,7 +80,7 @@ public final class DeviceConvGraph implements AutoCloseable {
         return new HostPlan(graph, multiprocessors);
     }
 
-    private DeviceConvGraph(HostPlan plan, CudaDevice device, DeviceBufferPool pool) {
+    private DeviceConvGraph(HostPlan plan, GpuDevice device, DeviceBufferPool pool) {
         if (plan.multiprocessors != device.multiprocessorCount()) {
             throw new IllegalArgumentException("graph planned for " + plan.multiprocessors + " multiprocessors, device "
                     + device.ordinal() + " has " + device.multiprocessorCount());
@@ -108,7 +108,7 @@ public final class DeviceConvGraph implements AutoCloseable {
     }
 
     /** Uploads the graph's sorted orders and work items to {@code device}. */
-    public static DeviceConvGraph upload(ConvGraph graph, CudaDevice device) {
+    public static DeviceConvGraph upload(ConvGraph graph, GpuDevice device) {
         if (graph == null || device == null) {
             throw new IllegalArgumentException("graph and device must not be null");
         }
@@ -120,22 +120,22 @@ public final class DeviceConvGraph implements AutoCloseable {
      * device allocation once the pool has grown. Closing the result only marks it closed. The pool's
      * buffers are overwritten by the next upload: order that after every launch using this graph.
      */
-    public static DeviceConvGraph upload(ConvGraph graph, CudaDevice device, DeviceBufferPool pool) {
+    public static DeviceConvGraph upload(ConvGraph graph, GpuDevice device, DeviceBufferPool pool) {
         if (graph == null || device == null || pool == null) {
             throw new IllegalArgumentException("graph, device and pool must not be null");
         }
         return upload(plan(graph, device.multiprocessorCount()), device, pool);
     }
 
-    /** {@link #upload(ConvGraph, CudaDevice, DeviceBufferPool)} of a graph planned ahead by {@link #plan}. */
-    public static DeviceConvGraph upload(HostPlan plan, CudaDevice device, DeviceBufferPool pool) {
+    /** {@link #upload(ConvGraph, GpuDevice, DeviceBufferPool)} of a graph planned ahead by {@link #plan}. */
+    public static DeviceConvGraph upload(HostPlan plan, GpuDevice device, DeviceBufferPool pool) {
         if (plan == null || device == null || pool == null) {
             throw new IllegalArgumentException("plan, device and pool must not be null");
         }
         return new DeviceConvGraph(plan, device, pool);
     }
 
-    private DeviceConvGraph(CudaDevice device, int numNodes, int numEdges, Side receivers) {
+    private DeviceConvGraph(GpuDevice device, int numNodes, int numEdges, Side receivers) {
         this.graph = null;
         this.numNodes = numNodes;
         this.numEdges = numEdges;
@@ -161,7 +161,7 @@ public final class DeviceConvGraph implements AutoCloseable {
      * order (the order schedules, it does not sum). The buffers stay the caller's: closing the
      * result only marks it closed. Backward passes need the sender side and refuse this graph.
      */
-    public static DeviceConvGraph receiverSide(CudaDevice device, int numNodes, int numEdges, DeviceBuffer items,
+    public static DeviceConvGraph receiverSide(GpuDevice device, int numNodes, int numEdges, DeviceBuffer items,
                                                int itemCount, DeviceBuffer perm, DeviceBuffer peer, DeviceBuffer groups,
                                                int groupCount, int slots) {
         if (device == null || numNodes < 0 || numEdges < 0 || itemCount < 0 || groupCount < 0 || slots < 0) {
@@ -201,7 +201,7 @@ public final class DeviceConvGraph implements AutoCloseable {
         return graph;
     }
 
-    public CudaDevice device() {
+    public GpuDevice device() {
         return device;
     }
 
@@ -222,12 +222,12 @@ public final class DeviceConvGraph implements AutoCloseable {
         return closed;
     }
 
-    Side receivers() {
+    public Side receivers() {
         requireOpen();
         return receivers;
     }
 
-    Side senders() {
+    public Side senders() {
         requireOpen();
         if (senders == null) {
             throw new IllegalStateException("this graph of " + numNodes + " nodes and " + numEdges + " edges was built on "

@@ -1,4 +1,4 @@
-package org.e3spark.kernels.internal;
+package org.e3spark.kernels.devices;
 
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.ConvMode;
@@ -24,6 +24,7 @@ public final class TensorProductFactory {
         return switch (backend) {
             case CPU, CPU_REFERENCE -> new CpuTensorProduct(problem, dtype, backend);
             case CUDA -> CudaTensorProduct.create(problem, dtype);
+            case HIP -> throw org.e3spark.kernels.hip.HipBackend.unavailable("the tensor product");
             case AUTO -> BackendSelection.autoFallback(problem, dtype);
         };
     }
@@ -35,6 +36,7 @@ public final class TensorProductFactory {
         return switch (backend) {
             case CPU, CPU_REFERENCE -> new CpuTensorProductConv(problem, dtype, mode, backend);
             case CUDA -> CudaTensorProductConv.create(problem, dtype, mode);
+            case HIP -> throw org.e3spark.kernels.hip.HipBackend.unavailable("the fused convolution");
             case AUTO -> BackendSelection.autoFallbackConv(problem, dtype, mode);
         };
     }

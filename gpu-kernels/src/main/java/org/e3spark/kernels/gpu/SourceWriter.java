@@ -1,4 +1,4 @@
-package org.e3spark.kernels.internal.codegen;
+package org.e3spark.kernels.gpu;
 
 /**
  * The one place generated source text is written: lines at the current indentation (four spaces

@@ -1,5 +1,7 @@
 package org.e3spark.kernels.cuda;
 
+import org.e3spark.kernels.gpu.PinnedHostBuffer;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,7 +15,7 @@ import jcuda.Pointer;
  * the moment the buffer is closed rather than pointing at freed memory. Close after the streams
  * that use it have been synchronized.
  */
-public final class PinnedHostBuffer implements AutoCloseable {
+public final class CudaPinnedBuffer implements PinnedHostBuffer {
 
     private final CudaDevice device;
     private final Pointer pointer;
@@ -21,7 +23,7 @@ public final class PinnedHostBuffer implements AutoCloseable {
     private final MemorySegment segment;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PinnedHostBuffer(CudaDevice device, Pointer pointer, Arena arena, MemorySegment segment) {
+    private CudaPinnedBuffer(CudaDevice device, Pointer pointer, Arena arena, MemorySegment segment) {
         this.device = device;
         this.pointer = pointer;
         this.arena = arena;
@@ -29,7 +31,7 @@ public final class PinnedHostBuffer implements AutoCloseable {
     }
 
     /** Needs a current context; {@link CudaDevice#allocatePinned} provides one. */
-    static PinnedHostBuffer allocate(CudaDevice device, long bytes) {
+    static CudaPinnedBuffer allocate(CudaDevice device, long bytes) {
         if (bytes < 1) {
             throw new IllegalArgumentException("pinned allocation size must be >= 1 byte: " + bytes);
         }
@@ -41,7 +43,7 @@ public final class PinnedHostBuffer implements AutoCloseable {
             long address = MemorySegment.ofBuffer(pointer.getByteBuffer(0, 1)).address();
             arena = Arena.ofShared();
             MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(bytes, arena, null);
-            return new PinnedHostBuffer(device, pointer, arena, segment);
+            return new CudaPinnedBuffer(device, pointer, arena, segment);
         } catch (RuntimeException | Error e) {
             if (arena != null) {
                 arena.close();

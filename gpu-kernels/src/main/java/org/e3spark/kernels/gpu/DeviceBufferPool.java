@@ -1,4 +1,4 @@
-package org.e3spark.kernels.cuda;
+package org.e3spark.kernels.gpu;
 
 /**
  * Device buffers that outlive one batch: asked for by role and minimum size, owned and eventually

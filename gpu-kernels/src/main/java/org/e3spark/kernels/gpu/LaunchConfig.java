@@ -1,4 +1,4 @@
-package org.e3spark.kernels.cuda;
+package org.e3spark.kernels.gpu;
 
 /**
  * Grid, block and dynamic shared memory of one kernel launch, checked here so a bad planner number

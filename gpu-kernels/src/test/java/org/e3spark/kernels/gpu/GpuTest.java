@@ -1,4 +1,7 @@
-package org.e3spark.kernels.cuda;
+package org.e3spark.kernels.gpu;
+
+import org.e3spark.kernels.cuda.CudaDevice;
+import org.e3spark.kernels.cuda.Nvrtc;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -9,7 +12,7 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.e3spark.kernels.internal.BackendUnavailableException;
+import org.e3spark.kernels.BackendUnavailableException;
 
 /**
  * A test that needs a CUDA GPU and NVRTC: tagged {@code gpu} (CI excludes the tag) and skipped

@@ -1,4 +1,4 @@
-package org.e3spark.kernels.cuda;
+package org.e3spark.kernels.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
