@@ -10,6 +10,7 @@ import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.ConvGraph;
 import org.e3spark.kernels.ConvMode;
 import org.e3spark.kernels.DType;
+import org.e3spark.kernels.Floats;
 import org.e3spark.kernels.Gradients;
 import org.e3spark.kernels.GradientsF32;
 import org.e3spark.kernels.ShNormalization;
@@ -372,7 +373,7 @@ public final class Featurizer implements AutoCloseable {
         double[] radialDerivative = forces ? new double[e * radial.count()] : null;
         double[] rad = radial.evaluate(in.lengths(), radialDerivative);
         ConvGraph graph = ConvGraph.of(in.senders(), in.receivers(), n);
-        float[] shF = dtype == DType.FLOAT32 ? toFloat(sh) : null;
+        float[] shF = dtype == DType.FLOAT32 ? Floats.round(sh) : null;
 
         int layers = plan.layers().size();
         double[][] hIn = new double[layers][];
@@ -525,7 +526,7 @@ public final class Featurizer implements AutoCloseable {
             if (dtype == DType.FLOAT64) {
                 return conv.forward(u, sh, w, graph);
             }
-            return toDouble(conv.forward(toFloat(u), shF, toFloat(w), graph));
+            return Floats.widen(conv.forward(Floats.round(u), shF, Floats.round(w), graph));
         } finally {
             kernelNanos += System.nanoTime() - t0;
             kernelCalls++;
@@ -541,28 +542,12 @@ public final class Featurizer implements AutoCloseable {
                 Gradients r = conv.backward(u, sh, w, graph, g);
                 return new double[][] {r.x(), r.y(), r.w()};
             }
-            GradientsF32 r = conv.backward(toFloat(u), shF, toFloat(w), graph, toFloat(g));
-            return new double[][] {toDouble(r.x()), toDouble(r.y()), toDouble(r.w())};
+            GradientsF32 r = conv.backward(Floats.round(u), shF, Floats.round(w), graph, Floats.round(g));
+            return new double[][] {Floats.widen(r.x()), Floats.widen(r.y()), Floats.widen(r.w())};
         } finally {
             kernelNanos += System.nanoTime() - t0;
             kernelCalls++;
         }
-    }
-
-    private static float[] toFloat(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
     }
 
     private void checkOpen() {

@@ -17,10 +17,16 @@ public record DeviceChoice(ComputeTarget target, String reason) {
 
     /** Decides from the task's GPU address (if any), the configured device (-1: none) and the backend setting. */
     public static DeviceChoice decide(Optional<String> taskGpuAddress, int configuredDevice, String backend) {
-        if (backend.equals("cpu")) {
+        return decide(taskGpuAddress, configuredDevice, FeaturizeSettings.BackendSetting.of(backend));
+    }
+
+    /** As {@link #decide(Optional, int, String)}, for the setting parsed on the driver. */
+    public static DeviceChoice decide(Optional<String> taskGpuAddress, int configuredDevice,
+                                      FeaturizeSettings.BackendSetting backend) {
+        if (backend == FeaturizeSettings.BackendSetting.CPU) {
             return new DeviceChoice(ComputeTarget.cpu(), "spark.e3spark.backend=cpu");
         }
-        Backend b = backend.equals("cuda") ? Backend.CUDA : Backend.AUTO;
+        Backend b = backend == FeaturizeSettings.BackendSetting.CUDA ? Backend.CUDA : Backend.AUTO;
         if (taskGpuAddress.isPresent()) {
             int ordinal;
             try {

@@ -24,7 +24,7 @@ import org.e3spark.graph.BatchBudget;
 import org.e3spark.graph.EdgeList;
 import org.e3spark.graph.GraphBatch;
 import org.e3spark.graph.RadiusGraph;
-import org.e3spark.kernels.DType;
+import org.e3spark.kernels.Floats;
 import org.e3spark.model.BatchInput;
 import org.e3spark.model.Featurizer;
 import org.e3spark.model.FeaturizerModel;
@@ -140,7 +140,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             graph = model.config().radiusGraph();
             device = DeviceChoice.decide(DeviceChoice.taskGpuAddress(TaskContext.get()), settings.gpuDevice(),
                     settings.backend());
-            poolKey = new FeaturizerPool.Key(fingerprint, device.target(), DType.valueOf(settings.dtype().toUpperCase()));
+            poolKey = new FeaturizerPool.Key(fingerprint, device.target(), settings.dtype());
             allocator = new RootAllocator(Long.MAX_VALUE);
             withFeaturizer(f -> {
                 backend = f.backend();
@@ -148,7 +148,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             });
             ExecutorState.infoOnce("device:" + device.target() + ":" + backend,
                     "e3spark: executor tasks run on {} (backend {}, {}; {})", device.target(), backend,
-                    settings.dtype(), device.reason());
+                    settings.dtypeName(), device.reason());
         }
 
         /**
@@ -421,10 +421,10 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                         rejectedHere++;
                         continue;
                     }
-                    float[][] atom = nested(atomValues, r.atomWidth());
-                    float[] struct = flat(structValues);
+                    float[][] atom = Floats.nested(atomValues, 0, atomValues.length / r.atomWidth(), r.atomWidth());
+                    float[] struct = Floats.round(structValues);
                     Double energy = energyValues == null ? null : energyValues[0];
-                    float[][] forces = forceValues == null ? null : nested(forceValues, 3);
+                    float[][] forces = forceValues == null ? null : Floats.nested(forceValues, 0, forceValues.length / 3, 3);
                     ready.add(outputRow(batch.get(k).row(), atom, struct, energy, forces, null));
                 }
             }
@@ -523,23 +523,5 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             }
         }
         return null;
-    }
-
-    private static float[][] nested(double[] values, int width) {
-        float[][] out = new float[values.length / width][width];
-        for (int i = 0; i < out.length; i++) {
-            for (int c = 0; c < width; c++) {
-                out[i][c] = (float) values[i * width + c];
-            }
-        }
-        return out;
-    }
-
-    private static float[] flat(double[] values) {
-        float[] out = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = (float) values[i];
-        }
-        return out;
     }
 }
