@@ -1,6 +1,5 @@
 package org.e3spark.cli;
 
-import org.e3spark.spark.FeaturizeBench;
 import org.e3spark.spark.FeaturizeJob;
 
 /**

@@ -43,6 +43,9 @@ class DocCommandLinesTest {
                     c -> c.text().startsWith("python3 export_e3nn_weights.py "), false),
             new Runner("model WeightsExportDocTest (runs the script where torch and e3nn import; by hand on the GPU machine)",
                     c -> c.text().startsWith("bash docs/scripts/check-weights-export.sh"), false),
+            new Runner("model MaceLoaderTest (the keys the export script writes are the loader's; the script itself runs "
+                    + "where mace-torch is installed: by hand on the GPU machine, issue 15's check)",
+                    c -> c.text().startsWith("python3 docs/scripts/export_mace.py "), false),
             new Runner("this test, jlinkRuntimeOfTheReadmeBuildsAndStarts (runs it with this JDK)",
                     c -> c.program().replace("\"", "").equals("$JDK25/bin/jlink"), false),
             new Runner("GPU machine, by hand (this test: the staging script exists and is executable)",

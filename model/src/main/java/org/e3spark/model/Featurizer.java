@@ -90,7 +90,7 @@ public final class Featurizer implements AutoCloseable {
                 mlpWeights[lp.index()] = w;
             }
             if (convs.getFirst() instanceof CudaTensorProductConv
-                    && Boolean.parseBoolean(System.getProperty("e3spark.featurizer.device", "true"))) {
+                    && FeaturizerSwitches.device()) {
                 List<CudaTensorProductConv> cuda = convs.stream().map(CudaTensorProductConv.class::cast).toList();
                 device = new DeviceFeaturizer(plan, radial, convScale, dtype, cuda, model::weight);
             }
@@ -159,7 +159,7 @@ public final class Featurizer implements AutoCloseable {
     /** True when feature batches go from positions to features on the GPU, radius graph included. */
     public boolean searchesOnDevice() {
         checkOpen();
-        return device != null && Boolean.parseBoolean(System.getProperty("e3spark.featurizer.deviceGraph", "true"));
+        return device != null && FeaturizerSwitches.deviceGraph();
     }
 
     /**

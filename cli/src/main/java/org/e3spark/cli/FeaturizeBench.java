@@ -1,4 +1,4 @@
-package org.e3spark.spark;
+package org.e3spark.cli;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -14,7 +14,11 @@ import org.e3spark.graph.BatchBudget;
 import org.e3spark.graph.EdgeList;
 import org.e3spark.graph.GraphBatch;
 import org.e3spark.kernels.DType;
-import org.e3spark.model.FeaturizerBench;
+import org.e3spark.spark.E3SparkConf;
+import org.e3spark.spark.EquivariantFeaturizer;
+import org.e3spark.spark.FeaturizeMetrics;
+import org.e3spark.spark.SparkModel;
+import org.e3spark.spark.StructureFrames;
 import org.e3spark.model.ComputeTarget;
 import org.e3spark.model.Featurizer;
 import org.e3spark.model.FeaturizerConfig;
