@@ -10,9 +10,10 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+
 import org.e3spark.data.Structure;
 import org.e3spark.graph.BatchBudget;
+
 import org.e3spark.graph.EdgeList;
 import org.e3spark.graph.GraphBatch;
 import org.e3spark.graph.RadiusGraph;
@@ -89,7 +90,8 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
     private final class Run implements Iterator<Row>, AutoCloseable {
         private final Iterator<Row> input;
         private final int partition;
-        private final ArrayDeque<Row> ready = new ArrayDeque<>();
+        private final PartitionRows rows;
+        private final ArrayDeque<Row> ready;
         private final long start = System.nanoTime();
         private FeaturizerModel model;
         private RadiusGraph graph;
@@ -102,13 +104,15 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         private long kernelMillisReported;
         private long structures;
         private long atoms;
-        private long skipped;
         private long lastLog = System.nanoTime();
         private boolean closed;
 
         Run(Iterator<Row> input, int partition) {
             this.input = input;
             this.partition = partition;
+            this.rows = new PartitionRows(columns, inputWidth, settings.forces() ? 4 : 2, settings.skipErrors(), metrics,
+                    partition);
+            this.ready = rows.ready();
         }
 
         @Override
@@ -197,40 +201,25 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             }
         }
 
-        private record Item(Row row, Structure structure, EdgeList edges) {
-        }
-
-        private record Delivered(List<Item> batch, FeaturizerResult result, long edges) {
+        private record Delivered(List<PartitionRows.Item> batch, FeaturizerResult result, long edges) {
         }
 
         private void processChunk() {
             open();
             boolean onDevice = !settings.forces() && searchesOnDevice;
-            List<Item> items = new ArrayList<>();
-            long nodes = 0;
             // on the device path a chunk is one lease of a GPU slot: several batches, so that the
             // pipeline runs long between its start and its final flush
             long chunkNodes = (onDevice ? 16L : 4L) * settings.maxNodes();
-            while (input.hasNext() && items.size() < MAX_ROWS_PER_CHUNK && nodes < chunkNodes) {
-                Row row = input.next();
-                try {
-                    Structure s = columns.toStructure(row);
-                    model.checkSpecies(s);
-                    EdgeList e = null;
-                    if (onDevice) {
-                        graph.imageFrame(s); // the checks a host search would make (absurd image counts)
-                    } else {
-                        e = graph.build(s);
-                    }
-                    items.add(new Item(row, s, e));
-                    nodes += s.atomCount();
-                } catch (RuntimeException e) {
-                    // any failure of one structure's own work (not only the checks we foresaw) is that row's
-                    // error: under skip a bad row must never abort the job
-                    rejected(row, e);
+            List<PartitionRows.Item> items = rows.read(input, MAX_ROWS_PER_CHUNK, chunkNodes, s -> {
+                model.checkSpecies(s);
+                if (onDevice) {
+                    graph.imageFrame(s); // the checks a host search would make (absurd image counts)
+                    return null;
                 }
-            }
-            List<List<Item>> batches = cut(items);
+                return graph.build(s);
+            });
+            List<List<PartitionRows.Item>> batches = PartitionRows.cut(items,
+                    new BatchBudget(settings.maxNodes(), settings.maxEdges(), 0));
             if (onDevice) {
                 try {
                     runOnDevice(batches);
@@ -244,14 +233,14 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                     delivered.clear();
                     LOG.warn("e3spark: partition {}: a device batch failed ({}); retrying its structures one by one",
                             partition, e.toString());
-                    for (List<Item> b : batches) {
-                        for (Item it : b) {
+                    for (List<PartitionRows.Item> b : batches) {
+                        for (PartitionRows.Item it : b) {
                             runAlone(it, true);
                         }
                     }
                 }
             } else {
-                for (List<Item> b : batches) {
+                for (List<PartitionRows.Item> b : batches) {
                     try {
                         runBatch(b);
                     } catch (RuntimeException e) {
@@ -260,7 +249,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                         }
                         LOG.warn("e3spark: partition {}: a batch of {} structures failed ({}); retrying them one by one",
                                 partition, b.size(), e.toString());
-                        for (Item it : b) {
+                        for (PartitionRows.Item it : b) {
                             runAlone(it, false);
                         }
                     }
@@ -269,83 +258,23 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             logProgress(false);
         }
 
-        /** Consecutive items in batches within the budget (a structure larger than it goes alone). */
-        private List<List<Item>> cut(List<Item> items) {
-            BatchBudget budget = new BatchBudget(settings.maxNodes(), settings.maxEdges(), 0);
-            List<List<Item>> out = new ArrayList<>();
-            int from = 0;
-            while (from < items.size()) {
-                int to = from;
-                long n = 0;
-                long e = 0;
-                while (to < items.size()) {
-                    Item it = items.get(to);
-                    long n2 = n + it.structure().atomCount();
-                    long e2 = e + (it.edges() == null ? 0 : it.edges().edgeCount());
-                    if (to > from && !budget.fits(n2, e2, 0)) {
-                        break;
-                    }
-                    n = n2;
-                    e = e2;
-                    to++;
-                }
-                out.add(List.copyOf(items.subList(from, to)));
-                from = to;
-            }
-            return out;
-        }
-
-        private void rejected(Row row, RuntimeException e) {
-            Long id = idOrNull(row);
-            if (!settings.skipErrors()) {
-                throw new BadStructureRowException("row with " + columns.idName() + " " + id + " (partition " + partition
-                        + ") is not a valid structure: " + e.getMessage()
-                        + ". Set spark.e3spark.onError=skip to write such rows to the errors output instead.", e);
-            }
-            skipped++;
-            metrics.skippedRows().add(1);
-            if (skipped <= 3) {
-                LOG.warn("e3spark: partition {}: skipping row with {} {}: {}", partition, columns.idName(), id, e.getMessage());
-            }
-            String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
-            ready.add(outputRow(row, null, null, null, null,
-                    id == null || reason.contains("structure " + id) ? reason : "structure " + id + ": " + reason));
-        }
-
-        /** The row's id, or null where even the id cannot be read. */
-        private Long idOrNull(Row row) {
-            try {
-                return columns.idOf(row);
-            } catch (RuntimeException e) {
-                return null;
-            }
-        }
-
         /** One structure as its own batch (after its batch failed under skip); a failure is its error row. */
-        private void runAlone(Item it, boolean buildGraph) {
+        private void runAlone(PartitionRows.Item it, boolean buildGraph) {
             try {
-                Item item = buildGraph ? new Item(it.row(), it.structure(), graph.build(it.structure())) : it;
+                PartitionRows.Item item = buildGraph ? new PartitionRows.Item(it.row(), it.structure(), graph.build(it.structure())) : it;
                 runBatch(List.of(item));
             } catch (RuntimeException e) {
-                rejected(it.row(), e);
+                rows.rejected(it.row(), e);
             }
-        }
-
-        private static List<Structure> structuresOf(List<Item> batch) {
-            List<Structure> ss = new ArrayList<>(batch.size());
-            for (Item it : batch) {
-                ss.add(it.structure());
-            }
-            return ss;
         }
 
         /** Host graphs: one batch packed into the engine's arrays, featurized, rows made after the lease. */
-        private void runBatch(List<Item> batch) {
+        private void runBatch(List<PartitionRows.Item> batch) {
             List<EdgeList> gs = new ArrayList<>(batch.size());
-            for (Item it : batch) {
+            for (PartitionRows.Item it : batch) {
                 gs.add(it.edges());
             }
-            BatchInput in = BatchInput.of(GraphBatch.pack(structuresOf(batch), gs, null));
+            BatchInput in = BatchInput.of(GraphBatch.pack(PartitionRows.structuresOf(batch), gs, null));
             FeaturizerResult[] r = new FeaturizerResult[1];
             withFeaturizer(f -> r[0] = f.featurize(in, settings.forces()));
             emit(batch, r[0], in.edgeCount());
@@ -356,13 +285,13 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
          * one pipeline under a single lease, one batch queued ahead; rows are made once the lease is
          * given back, so that another task's thread feeds the GPU meanwhile.
          */
-        private void runOnDevice(List<List<Item>> batches) {
+        private void runOnDevice(List<List<PartitionRows.Item>> batches) {
             List<StructureBatch> packed = new ArrayList<>(batches.size());
-            for (List<Item> b : batches) {
-                packed.add(StructureBatch.of(structuresOf(b), model));
+            for (List<PartitionRows.Item> b : batches) {
+                packed.add(StructureBatch.of(PartitionRows.structuresOf(b), model));
             }
             withFeaturizer(f -> {
-                ArrayDeque<List<Item>> queued = new ArrayDeque<>();
+                ArrayDeque<List<PartitionRows.Item>> queued = new ArrayDeque<>();
                 long[] edgesSeen = {f.deviceTimings().orElseThrow().edges()};
                 try (Featurizer.Pipeline p = f.pipeline(r -> {
                     long edges = f.deviceTimings().orElseThrow().edges();
@@ -381,7 +310,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         }
 
         /** A batch's result → output rows (each structure's values read once, rounded to float), and the metrics. */
-        private void emit(List<Item> batch, FeaturizerResult r, long edgeCount) {
+        private void emit(List<PartitionRows.Item> batch, FeaturizerResult r, long edgeCount) {
             int w = r.atomWidth();
             int sw = r.structureWidth();
             int[] off = r.nodeOffsets();
@@ -396,12 +325,12 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 int n = off[k + 1] - off[k];
                 // NaN/Inf features (an overflowing model, a degenerate structure) are never written as
                 // results: the row fails, or becomes an error row naming the structure
-                String bad = nonFinite("atom_features", r.atomFeatures(), off[k] * w, n * w,
-                        nonFinite("structure_features", r.structureFeatures(), k * sw, sw,
-                                nonFinite("energy", energies, k, 1,
-                                        nonFinite("forces", forceValues, 3 * off[k], 3 * n, null))));
+                String bad = PartitionRows.nonFinite("atom_features", r.atomFeatures(), off[k] * w, n * w,
+                        PartitionRows.nonFinite("structure_features", r.structureFeatures(), k * sw, sw,
+                                PartitionRows.nonFinite("energy", energies, k, 1,
+                                        PartitionRows.nonFinite("forces", forceValues, 3 * off[k], 3 * n, null))));
                 if (bad != null) {
-                    rejected(batch.get(k).row(), new IllegalArgumentException("structure " + st.id()
+                    rows.rejected(batch.get(k).row(), new IllegalArgumentException("structure " + st.id()
                             + ": the model produced non-finite " + bad
                             + " (check the config's avg_num_neighbors, weights and the structure's geometry)"));
                     rejectedHere++;
@@ -411,7 +340,11 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                 float[] struct = Floats.nested(r.structureFeatures(), k * sw, 1, sw)[0];
                 Double energy = energies == null ? null : energies[k];
                 float[][] forces = forceValues == null ? null : Floats.nested(forceValues, 3 * off[k], n, 3);
-                ready.add(outputRow(batch.get(k).row(), atom, struct, energy, forces, null));
+                if (settings.forces()) {
+                    rows.emit(batch.get(k).row(), atom, struct, energy, forces);
+                } else {
+                    rows.emit(batch.get(k).row(), atom, struct);
+                }
             }
             structures += batch.size() - rejectedHere;
             atoms += r.nodeCount();
@@ -427,24 +360,6 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             kernelMillisReported = kernelMillis;
         }
 
-        /** Pass-through columns in input order, then features (null in error rows), then the error. */
-        private Row outputRow(Row in, float[][] atom, float[] struct, Double energy, float[][] forces, String error) {
-            List<Object> values = new ArrayList<>(inputWidth + 5);
-            for (int i = 0; i < inputWidth; i++) {
-                if (!columns.isGeometry(i)) {
-                    values.add(in.get(i));
-                }
-            }
-            values.add(atom);
-            values.add(struct);
-            if (settings.forces()) {
-                values.add(energy);
-                values.add(forces);
-            }
-            values.add(error);
-            return RowFactory.create(values.toArray());
-        }
-
         private void logProgress(boolean end) {
             long now = System.nanoTime();
             if (!end && now - lastLog < settings.progressSeconds() * 1_000_000_000L) {
@@ -453,7 +368,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             lastLog = now;
             double secs = (now - start) / 1e9;
             LOG.info("e3spark: partition {} {}: {} structures, {} atoms, {} skipped in {} s ({} structures/s, {})",
-                    partition, end ? "done" : "progress", structures, atoms, skipped, String.format("%.1f", secs),
+                    partition, end ? "done" : "progress", structures, atoms, rows.skipped(), String.format("%.1f", secs),
                     String.format("%.1f", structures / Math.max(secs, 1e-9)), backend);
         }
 
@@ -472,19 +387,4 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         }
     }
 
-    /**
-     * {@code earlier} if set, else the first value of {@code values} that is not finite in float32 (the
-     * output type: a finite double beyond the float range would be written as Infinity), as "name[i] = v".
-     */
-    private static String nonFinite(String name, double[] values, int from, int count, String earlier) {
-        if (earlier != null || values == null) {
-            return earlier;
-        }
-        for (int i = 0; i < count; i++) {
-            if (!(Math.abs(values[from + i]) <= Float.MAX_VALUE)) {
-                return name + "[" + i + "] = " + values[from + i];
-            }
-        }
-        return null;
-    }
 }

@@ -9,8 +9,9 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.e3spark.data.Structure;
+import org.e3spark.graph.BatchBudget;
+import org.e3spark.graph.EdgeList;
 import org.e3spark.kernels.Floats;
 import org.e3spark.model.ComputeTarget;
 import org.e3spark.model.MaceModel;
@@ -20,11 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One partition's work for a MACE model, in three steps: the <b>reader</b> turns rows into structures
- * (a row that is no valid structure, or has an element the model does not know, is that row's error
- * naming the structure and the element), the <b>batcher</b> cuts them into batches of at most
- * spark.e3spark.batch.maxNodes atoms, and the <b>emitter</b> writes each structure's results once
- * into its output row: pass-through columns, {@code energy double}, {@code forces array<array<float>>}
+ * One partition's work for a MACE model, through the shared {@link PartitionRows} steps: the
+ * reader turns rows into structures (a row that is no valid structure, or has an element the model
+ * does not know, is that row's error naming the structure and the element), the batcher cuts them
+ * into batches of at most spark.e3spark.batch.maxNodes atoms, the potential evaluates a batch, and
+ * the emitter writes each structure's results once, read from the result arrays, into its output row: pass-through columns, {@code energy double}, {@code forces array<array<float>>}
  * (with forces), {@code stress array<double>} (9 values, periodic rows, with stress; null otherwise),
  * {@code atom_descriptors array<array<float>>}, {@code structure_descriptors array<float>} (the mean
  * over atoms), then the error column. {@link MacePotential}s are leased from the executor's pool for
@@ -62,31 +63,32 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
         return new Run(input, ctx == null ? -1 : ctx.partitionId());
     }
 
-    private record Item(Row row, Structure structure) {
-    }
-
     private final class Run implements Iterator<Row> {
         private final Iterator<Row> input;
         private final int partition;
-        private final ArrayDeque<Row> ready = new ArrayDeque<>();
+        private final PartitionRows rows;
+        private final ArrayDeque<Row> ready;
         private final long start = System.nanoTime();
         private MaceModel model;
         private java.util.Set<Integer> elements;
         private FeaturizerPool.Key poolKey;
         private long structures;
-        private long skipped;
         private boolean done;
 
         Run(Iterator<Row> input, int partition) {
             this.input = input;
             this.partition = partition;
+            this.rows = new PartitionRows(columns, inputWidth,
+                    3 + (settings.forces() ? 1 : 0) + (settings.stress() ? 1 : 0), settings.skipErrors(), metrics, partition);
+            this.ready = rows.ready();
         }
 
         @Override
         public boolean hasNext() {
             while (ready.isEmpty() && input.hasNext()) {
                 open();
-                for (List<Item> batch : batches(read())) {
+                List<PartitionRows.Item> items = rows.read(input, MAX_ROWS_PER_CHUNK, 4L * settings.maxNodes(), this::check);
+                for (List<PartitionRows.Item> batch : PartitionRows.cut(items, new BatchBudget(settings.maxNodes(), 0, 0))) {
                     run(batch);
                 }
             }
@@ -95,7 +97,7 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
                 double secs = (System.nanoTime() - start) / 1e9;
                 metrics.taskMillis().add((System.nanoTime() - start) / 1_000_000);
                 LOG.info("e3spark: partition {} done: {} structures, {} skipped in {} s (MACE, CPU)", partition,
-                        structures, skipped, String.format("%.1f", secs));
+                        structures, rows.skipped(), String.format("%.1f", secs));
             }
             return !ready.isEmpty();
         }
@@ -126,72 +128,39 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
             poolKey = new FeaturizerPool.Key(fingerprint, ComputeTarget.cpu(), settings.dtype());
         }
 
-        // ---------------------------------------------------------------- reader
-
-        /** Up to a chunk of rows as structures the model can take; the others become error rows. */
-        private List<Item> read() {
-            List<Item> items = new ArrayList<>();
-            long nodes = 0;
-            while (input.hasNext() && items.size() < MAX_ROWS_PER_CHUNK && nodes < 4L * settings.maxNodes()) {
-                Row row = input.next();
-                try {
-                    Structure s = columns.toStructure(row);
-                    for (int i = 0; i < s.atomCount(); i++) {
-                        if (!elements.contains(s.number(i))) {
-                            throw new IllegalArgumentException("structure " + s.id() + ": element Z = " + s.number(i)
-                                    + " (atom " + i + ") is not one of the model's elements "
-                                    + java.util.Arrays.toString(model.atomicNumbers()));
-                        }
-                    }
-                    items.add(new Item(row, s));
-                    nodes += s.atomCount();
-                } catch (RuntimeException e) {
-                    rejected(row, e);
+        /** The reader's per-structure step: the model's elements (MACE builds its graphs itself, per batch). */
+        private EdgeList check(Structure s) {
+            for (int i = 0; i < s.atomCount(); i++) {
+                if (!elements.contains(s.number(i))) {
+                    throw new IllegalArgumentException("structure " + s.id() + ": element Z = " + s.number(i)
+                            + " (atom " + i + ") is not one of the model's elements "
+                            + java.util.Arrays.toString(model.atomicNumbers()));
                 }
             }
-            return items;
+            return null;
         }
 
-        // --------------------------------------------------------------- batcher
-
-        /** Consecutive items within maxNodes atoms (a larger structure goes alone). */
-        private List<List<Item>> batches(List<Item> items) {
-            List<List<Item>> out = new ArrayList<>();
-            int from = 0;
-            while (from < items.size()) {
-                int to = from;
-                long n = 0;
-                while (to < items.size() && (to == from || n + items.get(to).structure().atomCount() <= settings.maxNodes())) {
-                    n += items.get(to).structure().atomCount();
-                    to++;
-                }
-                out.add(items.subList(from, to));
-                from = to;
-            }
-            return out;
-        }
-
-        private void run(List<Item> batch) {
+        private void run(List<PartitionRows.Item> batch) {
             try {
                 emit(batch, evaluate(batch));
             } catch (RuntimeException e) {
                 if (!settings.skipErrors() || batch.size() == 1) {
                     if (settings.skipErrors()) {
-                        rejected(batch.getFirst().row(), e);
+                        rows.rejected(batch.getFirst().row(), e);
                         return;
                     }
                     throw e;
                 }
                 LOG.warn("e3spark: partition {}: a batch of {} structures failed ({}); retrying them one by one",
                         partition, batch.size(), e.toString());
-                for (Item it : batch) {
+                for (PartitionRows.Item it : batch) {
                     run(List.of(it));
                 }
             }
         }
 
         /** One batch through a potential leased from the executor's pool (closed instead of returned on failure). */
-        private MaceResult evaluate(List<Item> batch) {
+        private MaceResult evaluate(List<PartitionRows.Item> batch) {
             List<Structure> ss = new ArrayList<>(batch.size());
             batch.forEach(it -> ss.add(it.structure()));
             long t0 = System.nanoTime();
@@ -219,7 +188,7 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
         // --------------------------------------------------------------- emitter
 
         /** Each structure's values, read once from the result arrays into its output row. */
-        private void emit(List<Item> batch, MaceResult r) {
+        private void emit(List<PartitionRows.Item> batch, MaceResult r) {
             double[] energies = r.energies();
             double[] forces = r.forces();
             double[] stress = r.stress();
@@ -229,19 +198,19 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
             int ok = 0;
             long atoms = 0;
             for (int k = 0; k < batch.size(); k++) {
-                Item it = batch.get(k);
+                PartitionRows.Item it = batch.get(k);
                 int n = r.atomCount(k);
-                String bad = nonFinite(energies, k, 1, "energy");
-                bad = bad != null ? bad : nonFinite(desc, atom0 * d, n * d, "atom_descriptors");
-                bad = bad != null || forces == null ? bad : nonFinite(forces, 3 * atom0, 3 * n, "forces");
-                bad = bad != null || stress == null ? bad : nonFinite(stress, 9 * k, 9, "stress");
+                String bad = PartitionRows.nonFinite("energy", energies, k, 1, null);
+                bad = PartitionRows.nonFinite("atom_descriptors", desc, atom0 * d, n * d, bad);
+                bad = PartitionRows.nonFinite("forces", forces, 3 * atom0, 3 * n, bad);
+                bad = PartitionRows.nonFinite("stress", stress, 9 * k, 9, bad);
                 if (bad != null) {
-                    rejected(it.row(), new IllegalArgumentException("structure " + it.structure().id()
+                    rows.rejected(it.row(), new IllegalArgumentException("structure " + it.structure().id()
                             + ": the model produced non-finite " + bad));
                     atom0 += n;
                     continue;
                 }
-                List<Object> values = passThrough(it.row());
+                List<Object> values = new ArrayList<>(5);
                 values.add(energies[k]);
                 if (settings.forces()) {
                     values.add(Floats.nested(forces, 3 * atom0, n, 3));
@@ -251,8 +220,7 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
                 }
                 values.add(Floats.nested(desc, atom0 * d, n, d));
                 values.add(Floats.meanRows(desc, atom0 * d, n, d));
-                values.add(null);
-                ready.add(RowFactory.create(values.toArray()));
+                rows.emit(it.row(), values.toArray());
                 atom0 += n;
                 atoms += n;
                 ok++;
@@ -262,52 +230,5 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
             metrics.atoms().add(atoms);
             metrics.batches().add(1);
         }
-
-        private List<Object> passThrough(Row in) {
-            List<Object> values = new ArrayList<>(inputWidth + 6);
-            for (int i = 0; i < inputWidth; i++) {
-                if (!columns.isGeometry(i)) {
-                    values.add(in.get(i));
-                }
-            }
-            return values;
-        }
-
-        private void rejected(Row row, RuntimeException e) {
-            Long id;
-            try {
-                id = columns.idOf(row);
-            } catch (RuntimeException x) {
-                id = null;
-            }
-            if (!settings.skipErrors()) {
-                throw new BadStructureRowException("row with " + columns.idName() + " " + id + " (partition " + partition
-                        + ") cannot be evaluated: " + e.getMessage()
-                        + ". Set spark.e3spark.onError=skip to write such rows to the errors output instead.", e);
-            }
-            skipped++;
-            metrics.skippedRows().add(1);
-            if (skipped <= 3) {
-                LOG.warn("e3spark: partition {}: skipping row with {} {}: {}", partition, columns.idName(), id, e.getMessage());
-            }
-            String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
-            List<Object> values = passThrough(row);
-            int results = 1 + (settings.forces() ? 1 : 0) + (settings.stress() ? 1 : 0) + 2;
-            for (int i = 0; i < results; i++) {
-                values.add(null);
-            }
-            values.add(id == null || reason.contains("structure " + id) ? reason : "structure " + id + ": " + reason);
-            ready.add(RowFactory.create(values.toArray()));
-        }
-    }
-
-    /** "name[i] = v" for the first value of {@code v[from, from+n)} that is not finite in float32, else null. */
-    private static String nonFinite(double[] v, int from, int n, String name) {
-        for (int i = 0; i < n; i++) {
-            if (!(Math.abs(v[from + i]) <= Float.MAX_VALUE)) {
-                return name + "[" + i + "] = " + v[from + i];
-            }
-        }
-        return null;
     }
 }
