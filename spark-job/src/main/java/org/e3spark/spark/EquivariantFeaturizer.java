@@ -29,13 +29,18 @@ import org.e3spark.kernels.DType;
  * {@code structure_id, numbers, positions, cell, pbc} and any pass-through columns) in, the
  * pass-through columns plus {@code atom_features array<array<float>>} (one entry per atom, input
  * order) and {@code structure_features array<float>} (sum then mean over atoms) out; with forces
- * on, also {@code energy double} and {@code forces array<array<float>>}.
+ * on, also {@code energy double} and {@code forces array<array<float>>}. With a MACE model (a
+ * {@code modelPath} to a config with {@code model_class}, its {@code .safetensors} beside it) the
+ * results are {@code energy double}, {@code forces} (with forces), {@code stress array<double>} (9
+ * values, periodic rows, with stress), {@code atom_descriptors array<array<float>>} and
+ * {@code structure_descriptors array<float>} (mean over atoms); see {@link SparkModel}.
  *
  * <p>Params: the model (a path to a config or a saved .e3k model, optional safetensors weights, or
  * a {@link FeaturizerModel} object via {@link #setModel}), the input and output column names, the
  * batch budget, backend, dtype, forces and onError. A param left unset takes its
  * {@code spark.e3spark.*} setting ({@link E3SparkConf}), then the default. The model travels to
- * executors as Kryo 5 bytes in a broadcast; each executor decodes it once.
+ * executors as bytes in a broadcast (Kryo 5 for the featurizer, the two files for MACE); each
+ * executor decodes it once.
  *
  * <p>{@link #transform} returns the featurized rows; under onError=skip, bad rows are left out of
  * it and counted. {@link #transformWithErrors} also returns them, with the reason.
@@ -240,17 +245,14 @@ public final class EquivariantFeaturizer extends Transformer {
             throw new IllegalArgumentException("stress needs a MACE model (--model NAME.json with model_class); "
                     + m.name() + " gives features, energy and forces only");
         }
-        StructType out = withErrorColumn(outputSchema(in, cols, s, m instanceof SparkModel.Mace));
+        StructType out = withErrorColumn(outputSchema(in, cols, m.resultFields(s)));
         FeaturizeMetrics metrics = FeaturizeMetrics.register(spark.sparkContext());
         Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(m.bytes());
         lastMetrics = metrics;
         lastModel = m instanceof SparkModel.Nequip n ? n.model() : null;
         lastSettings = s;
         lastSparkModel = m;
-        MapPartitionsFunction<Row, Row> fn = switch (m) {
-            case SparkModel.Nequip n -> new FeaturizePartition(bytes, m.fingerprint(), cols, in.fields().length, s, metrics);
-            case SparkModel.Mace x -> new MacePartition(bytes, m.fingerprint(), cols, in.fields().length, s, metrics);
-        };
+        MapPartitionsFunction<Row, Row> fn = m.partition(bytes, cols, in.fields().length, s, metrics);
         return dataset.toDF().mapPartitions(fn, Encoders.row(out));
     }
 
@@ -263,37 +265,14 @@ public final class EquivariantFeaturizer extends Transformer {
         return s.add(ERROR_COL, DataTypes.StringType, true);
     }
 
-    static StructType outputSchema(StructType in, StructureColumns cols, FeaturizeSettings s, boolean mace) {
+    static StructType outputSchema(StructType in, StructureColumns cols, List<StructField> results) {
         List<StructField> fields = new ArrayList<>();
         for (int i = 0; i < in.fields().length; i++) {
             if (!cols.isGeometry(i)) {
                 fields.add(in.fields()[i]);
             }
         }
-        if (mace) {
-            fields.add(DataTypes.createStructField("energy", DataTypes.DoubleType, true));
-            if (s.forces()) {
-                fields.add(DataTypes.createStructField("forces",
-                        DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), true));
-            }
-            if (s.stress()) {
-                fields.add(DataTypes.createStructField("stress", DataTypes.createArrayType(DataTypes.DoubleType, false), true));
-            }
-            fields.add(DataTypes.createStructField("atom_descriptors",
-                    DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), true));
-            fields.add(DataTypes.createStructField("structure_descriptors",
-                    DataTypes.createArrayType(DataTypes.FloatType, false), true));
-            return DataTypes.createStructType(fields);
-        }
-        fields.add(DataTypes.createStructField(s.atomFeaturesCol(),
-                DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), true));
-        fields.add(DataTypes.createStructField(s.structureFeaturesCol(),
-                DataTypes.createArrayType(DataTypes.FloatType, false), true));
-        if (s.forces()) {
-            fields.add(DataTypes.createStructField("energy", DataTypes.DoubleType, true));
-            fields.add(DataTypes.createStructField("forces",
-                    DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), true));
-        }
+        fields.addAll(results);
         return DataTypes.createStructType(fields);
     }
 
@@ -305,7 +284,9 @@ public final class EquivariantFeaturizer extends Transformer {
                 0, isSet(forces) && (Boolean) getOrDefault(forces), isSet(stress) && (Boolean) getOrDefault(stress), 1,
                 getOrDefault(atomFeaturesCol), getOrDefault(structureFeaturesCol));
         String path = getOrDefault(modelPath);
-        return outputSchema(schema, cols, s, model == null && !path.isEmpty() && SparkModel.isMaceConfig(Path.of(path)));
+        boolean mace = model == null && !path.isEmpty() && SparkModel.isMaceConfig(Path.of(path));
+        // the types only: the NequIP fields do not depend on the model's widths
+        return outputSchema(schema, cols, mace ? SparkModel.Mace.fields(s) : SparkModel.Nequip.fields(s));
     }
 
     @Override

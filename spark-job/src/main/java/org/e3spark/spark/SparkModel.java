@@ -13,6 +13,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.e3spark.model.FeaturizerConfig;
 import org.e3spark.model.FeaturizerModel;
 import org.e3spark.model.MaceModel;
@@ -25,12 +31,32 @@ import org.e3spark.model.SafeTensors;
  * (a featurizer config, seeded or with safetensors weights, or a saved .e3k) or a MACE model (a
  * {@code NAME.json} with {@code model_class}, its {@code NAME.safetensors} beside it or given). Each
  * travels to executors as bytes in one broadcast ({@link #bytes()}) and is decoded there once per
- * executor and fingerprint ({@link ExecutorState}).
+ * executor and fingerprint ({@link ExecutorState}). Each model names its result columns and the
+ * partition function that computes them; both partition functions share the reader, batcher and
+ * emitter ({@link PartitionRows}), so a job has one path whatever the model.
  */
 public sealed interface SparkModel {
 
     /** Output column names beyond the pass-through ones, in order. */
-    java.util.List<String> resultColumns(FeaturizeSettings s);
+    default java.util.List<String> resultColumns(FeaturizeSettings s) {
+        return resultFields(s).stream().map(StructField::name).toList();
+    }
+
+    /** The output columns beyond the pass-through ones, in order, as Spark types them. */
+    java.util.List<StructField> resultFields(FeaturizeSettings s);
+
+    /** The partition function that runs this model on executors, reading it from {@code bytes} (its {@link #bytes()}). */
+    MapPartitionsFunction<Row, Row> partition(Broadcast<byte[]> bytes, StructureColumns columns, int inputWidth,
+                                              FeaturizeSettings settings, FeaturizeMetrics metrics);
+
+    private static StructField field(String name, DataType type) {
+        return DataTypes.createStructField(name, type, true);
+    }
+
+    /** {@code array<array<float>>}: one float row per atom. */
+    private static DataType rows() {
+        return DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    }
 
     String name();
 
@@ -48,9 +74,26 @@ public sealed interface SparkModel {
     /** The NequIP-style featurizer. */
     record Nequip(FeaturizerModel model) implements SparkModel {
         @Override
-        public java.util.List<String> resultColumns(FeaturizeSettings s) {
-            return s.forces() ? java.util.List.of(s.atomFeaturesCol(), s.structureFeaturesCol(), "energy", "forces")
-                    : java.util.List.of(s.atomFeaturesCol(), s.structureFeaturesCol());
+        public java.util.List<StructField> resultFields(FeaturizeSettings s) {
+            return fields(s);
+        }
+
+        /** atom_features, structure_features, and with forces energy and forces. */
+        static java.util.List<StructField> fields(FeaturizeSettings s) {
+            java.util.List<StructField> f = new java.util.ArrayList<>();
+            f.add(field(s.atomFeaturesCol(), rows()));
+            f.add(field(s.structureFeaturesCol(), DataTypes.createArrayType(DataTypes.FloatType, false)));
+            if (s.forces()) {
+                f.add(field("energy", DataTypes.DoubleType));
+                f.add(field("forces", rows()));
+            }
+            return f;
+        }
+
+        @Override
+        public MapPartitionsFunction<Row, Row> partition(Broadcast<byte[]> bytes, StructureColumns columns, int inputWidth,
+                                                         FeaturizeSettings settings, FeaturizeMetrics metrics) {
+            return new FeaturizePartition(bytes, fingerprint(), columns, inputWidth, settings, metrics);
         }
 
         @Override
@@ -83,18 +126,29 @@ public sealed interface SparkModel {
     record Mace(MaceModel model, String name, String origin, byte[] config, byte[] stateDict, String fingerprint,
                 int atomWidth) implements SparkModel {
         @Override
-        public java.util.List<String> resultColumns(FeaturizeSettings s) {
-            java.util.List<String> c = new java.util.ArrayList<>();
-            c.add("energy");
+        public java.util.List<StructField> resultFields(FeaturizeSettings s) {
+            return fields(s);
+        }
+
+        /** energy, forces (with forces), stress (with stress), atom_descriptors, structure_descriptors. */
+        static java.util.List<StructField> fields(FeaturizeSettings s) {
+            java.util.List<StructField> f = new java.util.ArrayList<>();
+            f.add(field("energy", DataTypes.DoubleType));
             if (s.forces()) {
-                c.add("forces");
+                f.add(field("forces", rows()));
             }
             if (s.stress()) {
-                c.add("stress");
+                f.add(field("stress", DataTypes.createArrayType(DataTypes.DoubleType, false)));
             }
-            c.add("atom_descriptors");
-            c.add("structure_descriptors");
-            return c;
+            f.add(field("atom_descriptors", rows()));
+            f.add(field("structure_descriptors", DataTypes.createArrayType(DataTypes.FloatType, false)));
+            return f;
+        }
+
+        @Override
+        public MapPartitionsFunction<Row, Row> partition(Broadcast<byte[]> bytes, StructureColumns columns, int inputWidth,
+                                                         FeaturizeSettings settings, FeaturizeMetrics metrics) {
+            return new MacePartition(bytes, fingerprint, columns, inputWidth, settings, metrics);
         }
 
         @Override
