@@ -2,7 +2,7 @@
 # Checks the guide's PyTorch export (docs/guide.md, section 6) end to end, from the repository root:
 #   1. saves the guide's ```python block as export_e3nn_weights.py and runs it on a config (the line the guide shows);
 #   2. docs/scripts/e3nn_reference.py evaluates its e3nn modules with the exported weights on fixed inputs;
-#   3. org.e3spark.model.WeightsExportCheck loads the file, featurizes the bundled sample (on the GPU if there
+#   3. org.e3spark.cli.WeightsExportCheck loads the file, featurizes the bundled sample (on the GPU if there
 #      is one) and recomputes every o3.Linear, radial MLP and convolution tensor product with e3spark's layers.
 # Needs python3 with torch and e3nn, and a Java runtime with e3spark's classes: JAVA and CP if set, else the
 # GPU machine's staged run (.gpu/jre, .gpu/run from bin/stage-gpu-run), else a build (JAVA_HOME, cli/target
@@ -18,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 if [ -z "${JAVA:-}" ]; then
   if [ -x .gpu/jre/bin/java ] && [ -d .gpu/run/model-classes ]; then
     JAVA=.gpu/jre/bin/java
-    CP=".gpu/run/lib/*:.gpu/run/classes:.gpu/run/arrow-bridge-classes:.gpu/run/model-classes"
+    CP=".gpu/run/lib/*:.gpu/run/classes:.gpu/run/arrow-bridge-classes:.gpu/run/model-classes:.gpu/run/cli-classes"
   elif [ -n "${JAVA_HOME:-}" ] && [ -f cli/target/e3spark-cli-0.1.0-SNAPSHOT.jar ]; then
     JAVA="$JAVA_HOME/bin/java"
     CP="cli/target/lib/*:cli/target/e3spark-cli-0.1.0-SNAPSHOT.jar"
@@ -40,7 +40,7 @@ echo "== e3nn evaluates the exported modules"
 python3 docs/scripts/e3nn_reference.py "$tmp" "$config" "$tmp/e3nn-weights.safetensors" "$tmp/e3nn-reference.json"
 echo "== e3spark loads the weights and recomputes"
 rc=0
-"$JAVA" --enable-native-access=ALL-UNNAMED -Xss4m -cp "$CP" org.e3spark.model.WeightsExportCheck \
+"$JAVA" --enable-native-access=ALL-UNNAMED -Xss4m -cp "$CP" org.e3spark.cli.WeightsExportCheck \
   "$config" "$tmp/e3nn-weights.safetensors" "$tmp/e3nn-reference.json" || rc=$?
 if [ -n "$out" ]; then
   cp "$tmp/e3nn-weights.safetensors" "$tmp/e3nn-reference.json" "$out/"

@@ -3,7 +3,7 @@
 Builds the modules of the guide's export script (docs/guide.md, section 6; imported from SNIPPET_DIR as
 export_e3nn_weights) in float64, loads the exported weights into them from the safetensors file, evaluates
 each weighted piece on fixed random inputs and writes inputs and outputs as JSON for
-org.e3spark.model.WeightsExportCheck, which computes the same with e3spark's layers:
+org.e3spark.cli.WeightsExportCheck, which computes the same with e3spark's layers:
 every o3.Linear, each layer's radial MLP (nn.FullyConnectedNet) and convolution (o3.TensorProduct, fed
 the MLP's per-edge weights).
 

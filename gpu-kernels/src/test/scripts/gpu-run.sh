@@ -89,7 +89,7 @@ if has featurize; then
     # a committed, pre-touched heap: a throughput run should not time the OS faulting in fresh heap pages
     # (measured: the same 405 result conversions take 0.05 s on a touched heap, 0.2-1.6 s on a growing one)
     [ "$backend" = cuda ] && gpu_util_start /tmp/e3spark-gpu/util.txt
-    "${JAVA[@]}" -Xms8g -Xmx8g -XX:+AlwaysPreTouch "${extra[@]}" -cp "$CP" org.e3spark.model.FeaturizerBench "$n" \
+    "${JAVA[@]}" -Xms8g -Xmx8g -XX:+AlwaysPreTouch "${extra[@]}" -cp "$CP" org.e3spark.cli.FeaturizerBench "$n" \
       "$backend" float32 "$threads" \
       "$config" "${atoms:-4096}" 2>&1 | tee /tmp/e3spark-gpu/run.log | grep -v "INFO" || rc=1
     cat /tmp/e3spark-gpu/run.log >> "$OUTDIR/featurize.log"

@@ -91,4 +91,21 @@ public final class SyntheticDataset implements Iterator<Structure> {
         }
         return out;
     }
+
+    /**
+     * The first {@code n} structures of the seed's stream whose atom count is in [min, max], renumbered
+     * 0..n-1 (the benchmarks' datasets).
+     */
+    public static java.util.List<Structure> take(long seed, int n, int min, int max) {
+        java.util.List<Structure> out = new java.util.ArrayList<>(n);
+        SyntheticDataset d = new SyntheticDataset(seed, Long.MAX_VALUE);
+        long id = 0;
+        while (out.size() < n) {
+            Structure s = d.next();
+            if (s.atomCount() >= min && s.atomCount() <= max) {
+                out.add(s.withId(id++));
+            }
+        }
+        return out;
+    }
 }

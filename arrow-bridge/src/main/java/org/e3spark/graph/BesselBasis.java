@@ -14,7 +14,8 @@ public record BesselBasis(double cutoff, int count, Prefactor prefactor) {
         /** 2 / cutoff, NequIP's {@code BesselBasis}. */
         NEQUIP;
 
-        double of(double cutoff) {
+        /** The constant for a cutoff: the one definition (the featurizer's RadialBasis reads it). */
+        public double of(double cutoff) {
             return switch (this) {
                 case MACE -> Math.sqrt(2.0 / cutoff);
                 case NEQUIP -> 2.0 / cutoff;

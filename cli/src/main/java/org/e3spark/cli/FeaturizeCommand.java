@@ -1,6 +1,5 @@
 package org.e3spark.cli;
 
-import org.e3spark.spark.FeaturizeBench;
 import org.e3spark.spark.FeaturizeJob;
 
 /**
@@ -21,10 +20,11 @@ final class FeaturizeCommand implements Main.RawCommand {
     public String summary() {
         return bench ? "structures/s of the featurizer, the library alone and Spark local[2], on a synthetic dataset: "
                 + "[--structures 10000] [--min-atoms 20] [--max-atoms 200] [--seed S] [--dtype float32|float64] "
-                + "[--skip-library] [--master URL] [--backends auto,cuda,cpu] [--repeat R] [--conf spark.KEY=VALUE]"
+                + "[--skip-library] [--master URL] [--backends auto,cuda,cpu] [--repeat R] [--conf spark.KEY=VALUE] "
+                + "[--model featurizer-small|featurizer-medium|MACE.json] [--forces]"
                 : "the Spark featurization job in local mode: [--input FILE|@sample] [--format parquet|extxyz|arrow] "
-                + "[--output DIR] [--output-format parquet|json] [--model CONF.json|MODEL.e3k] [--weights W.safetensors] "
-                + "[--on-error fail|skip] [--backend auto|cuda|cpu] [--forces] [--conf spark.KEY=VALUE]";
+                + "[--output DIR] [--output-format parquet|json] [--model CONF.json|MODEL.e3k|MACE.json] [--weights W.safetensors] "
+                + "[--on-error fail|skip] [--backend auto|cuda|cpu] [--forces] [--stress] [--conf spark.KEY=VALUE]";
     }
 
     @Override

@@ -40,7 +40,7 @@ class DocCommandsTest {
             "graph", "cli/src/main/java/org/e3spark/cli/GraphCommand.java",
             "graph-bench", "cli/src/main/java/org/e3spark/cli/GraphBenchCommand.java",
             "featurize", "spark-job/src/main/java/org/e3spark/spark/FeaturizeJob.java",
-            "featurize-bench", "spark-job/src/main/java/org/e3spark/spark/FeaturizeBench.java",
+            "featurize-bench", "cli/src/main/java/org/e3spark/cli/FeaturizeBench.java",
             "kernels", "cli/src/main/java/org/e3spark/cli/KernelsCommand.java");
 
     record DocCommand(String file, int line, List<String> words) {
@@ -84,7 +84,7 @@ class DocCommandsTest {
             names.add(get.group(1));
         }
         // the Spark jobs parse their own arguments: their option names are switch labels
-        Matcher cases = Pattern.compile("case ([^>]+) ->").matcher(SOURCES.get(verb).startsWith("spark-job/") ? src : "");
+        Matcher cases = Pattern.compile("case ([^>]+) ->").matcher(verb.startsWith("featurize") ? src : "");
         while (cases.find()) {
             Matcher q = Pattern.compile("\"(?:--)?([a-z0-9-]+)\"").matcher(cases.group(1));
             while (q.find()) {

@@ -79,7 +79,7 @@ class MainTest {
     void featurizeWithoutSparksJarsSaysHowToRunIt() {
         // The CLI's test classpath has no Spark (provided): the command must say so, not die on a missing class.
         Result r = run("featurize", "--input", "@sample");
-        assertEquals(2, r.code());
+        assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("Spark's jars are not on the classpath") && r.err().contains("bin/e3spark"), r.err());
     }
 }

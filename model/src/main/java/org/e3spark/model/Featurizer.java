@@ -7,13 +7,8 @@ import org.e3spark.graph.EdgeList;
 import org.e3spark.graph.GraphBatch;
 import org.e3spark.graph.RadiusGraph;
 import org.e3spark.kernels.Backend;
-import org.e3spark.kernels.ConvGraph;
 import org.e3spark.kernels.ConvMode;
 import org.e3spark.kernels.DType;
-import org.e3spark.kernels.Gradients;
-import org.e3spark.kernels.GradientsF32;
-import org.e3spark.kernels.ShNormalization;
-import org.e3spark.kernels.SphericalHarmonics;
 import org.e3spark.kernels.TensorProductConv;
 import org.e3spark.kernels.gpu.DeviceTensorProductConv;
 import org.e3spark.model.internal.ModelPlan;
@@ -39,8 +34,10 @@ import org.e3spark.model.internal.gpu.DeviceStructurePipeline;
  * kernels are generated and compiled) run in the chosen dtype on the chosen backend. On CUDA the
  * forward pass runs wholly on the device ({@link DeviceFeaturizer}: the edge inputs, radial MLPs,
  * linears, gates and readout as generated kernels around the convolutions, one upload and one
- * download per batch). Forces, and every stage on the CPU backends, use the host path: dense stages
- * in float64, convolutions on the backend. {@code -De3spark.featurizer.device=false} keeps CUDA
+ * download per batch). Forces, and every stage on the CPU backends, use the host path
+ * ({@link HostForwardPass}, {@link FeatureReadout}, {@link EdgeForces}: dense stages in float64,
+ * convolutions on the backend); this class is the facade that picks one and drives the device path
+ * (the pipeline, prepared batches). {@code -De3spark.featurizer.device=false} ({@link FeaturizerSwitches}) keeps CUDA
  * batches on the host path too (for comparisons). Not thread-safe: one per task; {@link #close()}
  * frees the convolutions (closing twice is harmless, use after close throws).
  */
@@ -59,6 +56,7 @@ public final class Featurizer implements AutoCloseable {
     private final RadialBasis radial;
     private final double convScale;
     private DeviceFeaturizer device;
+    private HostForwardPass host;
     private Pipeline openPipeline;
     private long deviceKernelsSeen;
     private long kernelNanos;
@@ -88,7 +86,7 @@ public final class Featurizer implements AutoCloseable {
                 mlpWeights[lp.index()] = w;
             }
             if (convs.getFirst() instanceof DeviceTensorProductConv
-                    && Boolean.parseBoolean(System.getProperty("e3spark.featurizer.device", "true"))) {
+                    && FeaturizerSwitches.device()) {
                 List<DeviceTensorProductConv> cuda = convs.stream().map(DeviceTensorProductConv.class::cast).toList();
                 device = new DeviceFeaturizer(plan, radial, convScale, dtype, cuda, model::weight);
             }
@@ -96,6 +94,7 @@ public final class Featurizer implements AutoCloseable {
             close();
             throw e;
         }
+        host = new HostForwardPass(model, dtype, convs, mlpWeights, radial, convScale);
         compileNanos = System.nanoTime() - t0;
     }
 
@@ -127,7 +126,7 @@ public final class Featurizer implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(kernelNanos, compileNanos, kernelCalls, batches);
+        return new Stats(kernelNanos + host.kernelNanos(), compileNanos, kernelCalls + host.kernelCalls(), batches);
     }
 
     /** Per-stage times of the on-device forward pass, when this featurizer has one (CUDA). */
@@ -157,7 +156,7 @@ public final class Featurizer implements AutoCloseable {
     /** True when feature batches go from positions to features on the GPU, radius graph included. */
     public boolean searchesOnDevice() {
         checkOpen();
-        return device != null && Boolean.parseBoolean(System.getProperty("e3spark.featurizer.deviceGraph", "true"));
+        return device != null && FeaturizerSwitches.deviceGraph();
     }
 
     /**
@@ -330,138 +329,16 @@ public final class Featurizer implements AutoCloseable {
     public FeaturizerResult featurize(PreparedBatch batch, boolean forces) {
         checkOpen();
         BatchInput in = batch.input;
-        FeaturizerConfig c = model.config();
-        int n = in.nodeCount();
-        int e = in.edgeCount();
-        int s = in.structureCount();
-        int lmax = c.lmax();
-        int shDim = SphericalHarmonics.dim(lmax);
-        int numSpecies = c.species().size();
         int[] speciesIndex = batch.speciesIndex;
-        plan.checkBatch(n, e); // before any n x width or e x width array is sized
+        plan.checkBatch(in.nodeCount(), in.edgeCount()); // before any n x width or e x width array is sized
         if (device != null && !forces) {
             DeviceFeaturizer.Prepared p = batch.device != null ? batch.device
                     : device.prepare(speciesIndex, in.nodeOffsets(), in.senders(), in.receivers(), in.vectors());
             return forwardOnDevice(in, p);
         }
-        int[] structureOf = new int[n];
-        for (int k = 0; k < s; k++) {
-            for (int i = in.nodeOffsets()[k]; i < in.nodeOffsets()[k + 1]; i++) {
-                structureOf[i] = k;
-            }
-        }
-        // Embedding: one-hot species through o3.Linear.
-        double[] oneHot = new double[n * numSpecies];
-        for (int i = 0; i < n; i++) {
-            oneHot[i * numSpecies + speciesIndex[i]] = 1.0;
-        }
-        double[] h = plan.embedding().forward(oneHot, n, model.weight("embedding.weight"));
-
-        // Edge inputs, shared by every layer.
-        double[] sh;
-        double[] shJacobian = null;
-        if (forces) {
-            SphericalHarmonics.WithJacobian wj = SphericalHarmonics.evaluateWithJacobian(lmax, in.vectors(), true,
-                    ShNormalization.COMPONENT);
-            sh = wj.values();
-            shJacobian = wj.jacobian();
-        } else {
-            sh = SphericalHarmonics.evaluate(lmax, in.vectors(), true, ShNormalization.COMPONENT);
-        }
-        double[] radialDerivative = forces ? new double[e * radial.count()] : null;
-        double[] rad = radial.evaluate(in.lengths(), radialDerivative);
-        ConvGraph graph = ConvGraph.of(in.senders(), in.receivers(), n);
-        float[] shF = dtype == DType.FLOAT32 ? toFloat(sh) : null;
-
-        int layers = plan.layers().size();
-        double[][] hIn = new double[layers][];
-        double[][] uCache = new double[layers][];
-        double[][] wCache = new double[layers][];
-        double[][] gateIn = new double[layers][];
-        RadialMlp.Cache[][] mlpCache = new RadialMlp.Cache[layers][1];
-        for (ModelPlan.LayerPlan lp : plan.layers()) {
-            int k = lp.index();
-            hIn[k] = h;
-            double[] u = lp.linearUp().forward(h, n, model.weight(lp.prefix() + "linear_up.weight"));
-            double[] w = lp.radial().forward(rad, e, mlpWeights[k], forces ? mlpCache[k] : null);
-            double[] m = convForward(k, u, sh, shF, w, graph);
-            for (int q = 0; q < m.length; q++) {
-                m[q] *= convScale;
-            }
-            double[] gi = lp.linearDown().forward(m, n, model.weight(lp.prefix() + "linear_down.weight"));
-            double[] g = lp.gate().forward(gi, n);
-            if (lp.residual()) {
-                for (int q = 0; q < g.length; q++) {
-                    g[q] += h[q];
-                }
-            }
-            if (forces) {
-                uCache[k] = u;
-                wCache[k] = w;
-                gateIn[k] = gi;
-            }
-            h = g;
-        }
-
-        // Readout.
-        int width = plan.atomFeatureWidth();
-        double[] atom = plan.invariants(h, n);
-        double[] perStructure = new double[s * 2 * width];
-        for (int i = 0; i < n; i++) {
-            int k = structureOf[i];
-            for (int q = 0; q < width; q++) {
-                perStructure[k * 2 * width + q] += atom[i * width + q];
-            }
-        }
-        for (int k = 0; k < s; k++) {
-            int atoms = in.nodeOffsets()[k + 1] - in.nodeOffsets()[k];
-            for (int q = 0; q < width; q++) {
-                perStructure[k * 2 * width + width + q] = perStructure[k * 2 * width + q] / atoms;
-            }
-        }
-        double[] readoutW = model.weight("readout.weight");
-        double[] atomEnergy = plan.readout().forward(h, n, readoutW);
-        double[] energies = new double[s];
-        for (int i = 0; i < n; i++) {
-            energies[structureOf[i]] += atomEnergy[i];
-        }
-
-        double[] forceValues = null;
-        if (forces) {
-            // d(sum of energies)/dh_L, then back through the layers.
-            double[] ones = new double[n];
-            java.util.Arrays.fill(ones, 1.0);
-            double[] gh = plan.readout().backward(ones, n, readoutW);
-            double[] gSh = new double[e * shDim];
-            double[] gRad = new double[e * radial.count()];
-            for (int k = layers - 1; k >= 0; k--) {
-                ModelPlan.LayerPlan lp = plan.layers().get(k);
-                double[] gGateIn = lp.gate().backward(gateIn[k], gh, n);
-                double[] gm = lp.linearDown().backward(gGateIn, n, model.weight(lp.prefix() + "linear_down.weight"));
-                for (int q = 0; q < gm.length; q++) {
-                    gm[q] *= convScale;
-                }
-                double[][] g = convBackward(k, uCache[k], sh, shF, wCache[k], graph, gm);
-                for (int q = 0; q < gSh.length; q++) {
-                    gSh[q] += g[1][q];
-                }
-                double[] gr = lp.radial().backward(mlpCache[k][0], g[2], mlpWeights[k]);
-                for (int q = 0; q < gRad.length; q++) {
-                    gRad[q] += gr[q];
-                }
-                double[] ghPrev = lp.linearUp().backward(g[0], n, model.weight(lp.prefix() + "linear_up.weight"));
-                if (lp.residual()) {
-                    for (int q = 0; q < ghPrev.length; q++) {
-                        ghPrev[q] += gh[q];
-                    }
-                }
-                gh = ghPrev;
-            }
-            forceValues = forcesFromEdgeGradients(in, gSh, shJacobian, gRad, radialDerivative, shDim);
-        }
+        FeaturizerResult r = host.run(in, speciesIndex, forces);
         batches++;
-        return new FeaturizerResult(in.structureIds().clone(), in.nodeOffsets().clone(), width, atom, perStructure,
-                energies, forceValues);
+        return r;
     }
 
     private FeaturizerResult forwardOnDevice(BatchInput in, DeviceFeaturizer.Prepared prepared) {
@@ -470,98 +347,6 @@ public final class Featurizer implements AutoCloseable {
         batches++;
         return new FeaturizerResult(in.structureIds().clone(), in.nodeOffsets().clone(), plan.atomFeatureWidth(),
                 out.atomFeatures(), out.pooled(), out.energies(), null);
-    }
-
-    /** dE/dD per edge from the harmonics and radial gradients; D = x_sender - x_receiver (+ shift). */
-    private double[] forcesFromEdgeGradients(BatchInput in, double[] gSh, double[] shJacobian, double[] gRad,
-                                             double[] radialDerivative, int shDim) {
-        int n = in.nodeCount();
-        int e = in.edgeCount();
-        int nb = radial.count();
-        double[] grad = new double[3 * n];
-        double[] v = in.vectors();
-        double[] len = in.lengths();
-        for (int q = 0; q < e; q++) {
-            double gx = 0;
-            double gy = 0;
-            double gz = 0;
-            for (int k = 0; k < shDim; k++) {
-                double g = gSh[q * shDim + k];
-                int j = (q * shDim + k) * 3;
-                gx += g * shJacobian[j];
-                gy += g * shJacobian[j + 1];
-                gz += g * shJacobian[j + 2];
-            }
-            double gr = 0;
-            for (int b = 0; b < nb; b++) {
-                gr += gRad[q * nb + b] * radialDerivative[q * nb + b];
-            }
-            double r = len[q];
-            if (r > 0) {
-                gx += gr * v[3 * q] / r;
-                gy += gr * v[3 * q + 1] / r;
-                gz += gr * v[3 * q + 2] / r;
-            }
-            int snd = in.senders()[q];
-            int rcv = in.receivers()[q];
-            grad[3 * snd] += gx;
-            grad[3 * snd + 1] += gy;
-            grad[3 * snd + 2] += gz;
-            grad[3 * rcv] -= gx;
-            grad[3 * rcv + 1] -= gy;
-            grad[3 * rcv + 2] -= gz;
-        }
-        for (int i = 0; i < grad.length; i++) {
-            grad[i] = -grad[i];
-        }
-        return grad;
-    }
-
-    private double[] convForward(int k, double[] u, double[] sh, float[] shF, double[] w, ConvGraph graph) {
-        TensorProductConv conv = convs.get(k);
-        long t0 = System.nanoTime();
-        try {
-            if (dtype == DType.FLOAT64) {
-                return conv.forward(u, sh, w, graph);
-            }
-            return toDouble(conv.forward(toFloat(u), shF, toFloat(w), graph));
-        } finally {
-            kernelNanos += System.nanoTime() - t0;
-            kernelCalls++;
-        }
-    }
-
-    /** (dL/du, dL/dsh, dL/dw). */
-    private double[][] convBackward(int k, double[] u, double[] sh, float[] shF, double[] w, ConvGraph graph, double[] g) {
-        TensorProductConv conv = convs.get(k);
-        long t0 = System.nanoTime();
-        try {
-            if (dtype == DType.FLOAT64) {
-                Gradients r = conv.backward(u, sh, w, graph, g);
-                return new double[][] {r.x(), r.y(), r.w()};
-            }
-            GradientsF32 r = conv.backward(toFloat(u), shF, toFloat(w), graph, toFloat(g));
-            return new double[][] {toDouble(r.x()), toDouble(r.y()), toDouble(r.w())};
-        } finally {
-            kernelNanos += System.nanoTime() - t0;
-            kernelCalls++;
-        }
-    }
-
-    private static float[] toFloat(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
-    }
-
-    private static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
     }
 
     private void checkOpen() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.e3spark.data.SyntheticDataset;
 import org.e3spark.data.SampleDataset;
 import org.e3spark.data.Structure;
 import org.e3spark.kernels.Backend;
@@ -32,7 +33,7 @@ class DeviceFeaturizerGpuTest {
 
     static List<List<Structure>> batches() {
         List<Structure> sample = SampleDataset.load();
-        List<Structure> synthetic = FeaturizerBench.synthetic(11, 48, 20, 200);
+        List<Structure> synthetic = SyntheticDataset.take(11, 48, 20, 200);
         Structure lone = new Structure(900, new int[] {8, 1}, new double[] {0, 0, 0, 30, 0, 0}, null);
         List<Structure> withLone = new ArrayList<>(synthetic.subList(0, 3));
         withLone.add(lone);
@@ -115,7 +116,7 @@ class DeviceFeaturizerGpuTest {
     @Test
     void forcesOnCudaMatchTheCpu() {
         FeaturizerModel model = FeaturizerModel.seeded(FeaturizerConfig.bundled("featurizer-small"));
-        List<Structure> batch = FeaturizerBench.synthetic(5, 6, 20, 80);
+        List<Structure> batch = SyntheticDataset.take(5, 6, 20, 80);
         FeaturizerResult want;
         try (Featurizer cpu = Featurizer.create(model, ComputeTarget.cpu(), DType.FLOAT64)) {
             want = cpu.featurize(batch, true);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.e3spark.data.SyntheticDataset;
 import org.e3spark.data.Cell;
 import org.e3spark.data.InvalidStructureException;
 import org.e3spark.data.SampleDataset;
@@ -78,7 +79,7 @@ class DeviceGraphSearchGpuTest {
 
     @Test
     void deviceSearchGivesTheHostGraphsFeaturesBitForBit() {
-        List<List<Structure>> batches = List.of(SampleDataset.load(), FeaturizerBench.synthetic(3, 40, 20, 200),
+        List<List<Structure>> batches = List.of(SampleDataset.load(), SyntheticDataset.take(3, 40, 20, 200),
                 randomCells(20261124L, 60));
         List<FeaturizerResult> cpu = new ArrayList<>();
         try (Featurizer f = Featurizer.create(MODEL, ComputeTarget.cpu(), DType.FLOAT64)) {
@@ -109,7 +110,7 @@ class DeviceGraphSearchGpuTest {
 
     @Test
     void pipelineDeliversEveryBatchInOrderAcrossSearchPaths() {
-        List<Structure> data = FeaturizerBench.synthetic(17, 90, 20, 200);
+        List<Structure> data = SyntheticDataset.take(17, 90, 20, 200);
         // one structure above the device search's limit: the pipeline takes the host search for its batch
         Structure big = SampleStructures.fccConventional(29, 3.61, 11).withId(777_777); // 5,324 Cu atoms
         assertTrue(big.atomCount() > StructureBatch.DEVICE_SEARCH_MAX_ATOMS);

@@ -3,6 +3,7 @@ package org.e3spark.model;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Random;
+import org.e3spark.data.SyntheticDataset;
 import org.e3spark.data.Structure;
 import org.e3spark.kernels.Backend;
 import org.e3spark.kernels.DType;
@@ -36,7 +37,7 @@ public final class FirstBatchTiming {
         long created;
         long done;
         if (kind.equals("featurizer")) {
-            List<Structure> data = FeaturizerBench.synthetic(7, n, 20, 200);
+            List<Structure> data = SyntheticDataset.take(7, n, 20, 200);
             FeaturizerModel model = FeaturizerModel.seeded(FeaturizerConfig.bundled(name));
             t0 = System.nanoTime();
             try (Featurizer f = Featurizer.create(model, ComputeTarget.cuda(-1), dtype)) {

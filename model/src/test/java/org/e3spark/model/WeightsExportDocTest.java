@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that writer runs here wherever python3 does, on the seeded weights, and the Java loader must read
  * back every value bit for bit. Where python3 also imports torch and e3nn, the documented command
  * runs for real through docs/scripts/check-weights-export.sh: the block exports e3nn modules, e3nn
- * evaluates them, and {@link WeightsExportCheck} recomputes each piece with e3spark's layers.
+ * evaluates them, and {@code org.e3spark.cli.WeightsExportCheck} recomputes each piece with e3spark's layers.
  */
 class WeightsExportDocTest {
 

@@ -19,20 +19,33 @@ public record DeviceChoice(ComputeTarget target, String reason) {
 
     /** Decides from the task's GPU address (if any), the configured device (-1: none) and the backend setting. */
     public static DeviceChoice decide(Optional<String> taskGpuAddress, int configuredDevice, String backend) {
+        return decide(taskGpuAddress, configuredDevice, FeaturizeSettings.BackendSetting.of(backend), 0, 0);
+    }
+
+    /** As {@link #decide(Optional, int, String)}, for the setting parsed on the driver. */
+    public static DeviceChoice decide(Optional<String> taskGpuAddress, int configuredDevice,
+                                      FeaturizeSettings.BackendSetting backend) {
         return decide(taskGpuAddress, configuredDevice, backend, 0, 0);
     }
 
-    /**
-     * As {@link #decide(Optional, int, String)}, for a local-mode task that sees {@code localGpus} GPUs
-     * (0 on a cluster, where Spark's resources assign them): with no task address and no configured
-     * device, the task's {@code partition} picks one of them round robin.
-     */
+    /** As the five-argument form, from the setting's text (tests). */
     public static DeviceChoice decide(Optional<String> taskGpuAddress, int configuredDevice, String backend,
                                       int localGpus, int partition) {
-        if (backend.equals("cpu")) {
+        return decide(taskGpuAddress, configuredDevice, FeaturizeSettings.BackendSetting.of(backend), localGpus,
+                partition);
+    }
+
+    /**
+     * As {@link #decide(Optional, int, String)}, for the setting parsed on the driver and a local-mode task
+     * that sees {@code localGpus} GPUs (0 on a cluster, where Spark's resources assign them): with no task
+     * address and no configured device, the task's {@code partition} picks one of them round robin.
+     */
+    public static DeviceChoice decide(Optional<String> taskGpuAddress, int configuredDevice,
+                                      FeaturizeSettings.BackendSetting backend, int localGpus, int partition) {
+        if (backend == FeaturizeSettings.BackendSetting.CPU) {
             return new DeviceChoice(ComputeTarget.cpu(), "spark.e3spark.backend=cpu");
         }
-        Backend b = backend.equals("cuda") ? Backend.CUDA : Backend.AUTO;
+        Backend b = backend == FeaturizeSettings.BackendSetting.CUDA ? Backend.CUDA : Backend.AUTO;
         if (taskGpuAddress.isPresent()) {
             int ordinal;
             try {

@@ -63,11 +63,16 @@ public final class E3SparkConf {
     public static final Key<Boolean> FORCES = new Key<>("spark.e3spark.forces", "true|false", false,
             "Also output the pooled scalar (energy) and forces = -d energy / d positions, by the backward passes.",
             s -> Boolean.parseBoolean(choice("true", "false").apply(s.toLowerCase(Locale.ROOT))));
+    public static final Key<Boolean> STRESS = new Key<>("spark.e3spark.stress", "true|false", false,
+            "MACE models: also output the stress (9 values, eV/Å³, MACE's sign) of periodic rows; null for the others.",
+            s -> Boolean.parseBoolean(choice("true", "false").apply(s.toLowerCase(Locale.ROOT))));
     public static final Key<String> MODEL = new Key<>("spark.e3spark.model", "a path or ''", "",
-            "Featurizer config (conf/featurizer-*.json) or a saved model (.e3k); '' = the bundled featurizer-small.",
+            "Featurizer config (conf/featurizer-*.json), a saved model (.e3k) or a MACE config (NAME.json with model_class, "
+                    + "NAME.safetensors beside it); '' = the bundled featurizer-small.",
             s -> s);
     public static final Key<String> WEIGHTS = new Key<>("spark.e3spark.weights", "a path or ''", "",
-            "Safetensors weights for the config ('' = seeded deterministic initialization).", s -> s);
+            "Safetensors weights for the config ('' = seeded deterministic initialization; for MACE the file beside the config).",
+            s -> s);
     public static final Key<Integer> PROGRESS_SECONDS = new Key<>("spark.e3spark.progress.intervalSeconds", "an int >= 1", 30,
             "How often a running partition logs its progress (structures/s); it always logs when it ends.",
             s -> atLeast(Integer.parseInt(s), 1));
@@ -79,7 +84,7 @@ public final class E3SparkConf {
 
     /** All keys, for docs and the CLI's listing. */
     public static final List<Key<?>> ALL = List.of(BACKEND, GPU_DEVICE, GPU_CONCURRENT_TASKS, DTYPE, ON_ERROR,
-            BATCH_MAX_NODES, BATCH_MAX_EDGES, FORCES, MODEL, WEIGHTS, PROGRESS_SECONDS, KERNELS_BUNDLE);
+            BATCH_MAX_NODES, BATCH_MAX_EDGES, FORCES, STRESS, MODEL, WEIGHTS, PROGRESS_SECONDS, KERNELS_BUNDLE);
 
     private E3SparkConf() {
     }

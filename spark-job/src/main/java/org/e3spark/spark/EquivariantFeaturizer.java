@@ -20,22 +20,27 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.e3spark.model.FeaturizerConfig;
 import org.e3spark.model.FeaturizerModel;
-import org.e3spark.model.ModelIo;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.e3spark.kernels.DType;
 
 /**
  * A Spark ML {@link Transformer}: a DataFrame of structures (arrow-bridge's structure schema:
  * {@code structure_id, numbers, positions, cell, pbc} and any pass-through columns) in, the
  * pass-through columns plus {@code atom_features array<array<float>>} (one entry per atom, input
  * order) and {@code structure_features array<float>} (sum then mean over atoms) out; with forces
- * on, also {@code energy double} and {@code forces array<array<float>>}.
+ * on, also {@code energy double} and {@code forces array<array<float>>}. With a MACE model (a
+ * {@code modelPath} to a config with {@code model_class}, its {@code .safetensors} beside it) the
+ * results are {@code energy double}, {@code forces} (with forces), {@code stress array<double>} (9
+ * values, periodic rows, with stress), {@code atom_descriptors array<array<float>>} and
+ * {@code structure_descriptors array<float>} (mean over atoms); see {@link SparkModel}.
  *
  * <p>Params: the model (a path to a config or a saved .e3k model, optional safetensors weights, or
  * a {@link FeaturizerModel} object via {@link #setModel}), the input and output column names, the
  * batch budget, backend, dtype, forces and onError. A param left unset takes its
  * {@code spark.e3spark.*} setting ({@link E3SparkConf}), then the default. The model travels to
- * executors as Kryo 5 bytes in a broadcast; each executor decodes it once.
+ * executors as bytes in a broadcast (Kryo 5 for the featurizer, the two files for MACE); each
+ * executor decodes it once.
  *
  * <p>{@link #transform} returns the featurized rows; under onError=skip, bad rows are left out of
  * it and counted. {@link #transformWithErrors} also returns them, with the reason.
@@ -61,10 +66,12 @@ public final class EquivariantFeaturizer extends Transformer {
     private final Param<String> dtype;
     private final Param<String> onError;
     private final BooleanParam forces;
+    private final BooleanParam stress;
     private FeaturizerModel model;
     private transient FeaturizeMetrics lastMetrics;
     private transient FeaturizerModel lastModel;
     private transient FeaturizeSettings lastSettings;
+    private transient SparkModel lastSparkModel;
 
     public EquivariantFeaturizer() {
         this(Identifiable$.MODULE$.randomUID("e3featurizer"));
@@ -87,6 +94,7 @@ public final class EquivariantFeaturizer extends Transformer {
         dtype = new Param<>(this, "dtype", "float32|float64 (spark.e3spark.dtype)");
         onError = new Param<>(this, "onError", "fail|skip (spark.e3spark.onError)");
         forces = new BooleanParam(this, "forces", "also output energy and forces (spark.e3spark.forces)");
+        stress = new BooleanParam(this, "stress", "MACE: also output the stress of periodic rows (spark.e3spark.stress)");
         setDefault(modelPath, "");
         setDefault(weightsPath, "");
         setDefault(structureIdCol, "structure_id");
@@ -120,6 +128,7 @@ public final class EquivariantFeaturizer extends Transformer {
     public Param<String> dtype() { return dtype; }
     public Param<String> onError() { return onError; }
     public BooleanParam forces() { return forces; }
+    public BooleanParam stress() { return stress; }
 
     public EquivariantFeaturizer setModelPath(String v) { set(modelPath, v); return this; }
     public EquivariantFeaturizer setWeightsPath(String v) { set(weightsPath, v); return this; }
@@ -132,6 +141,7 @@ public final class EquivariantFeaturizer extends Transformer {
     public EquivariantFeaturizer setDtype(String v) { set(dtype, E3SparkConf.DTYPE.parse(v)); return this; }
     public EquivariantFeaturizer setOnError(String v) { set(onError, E3SparkConf.ON_ERROR.parse(v)); return this; }
     public EquivariantFeaturizer setForces(boolean v) { set(forces, v); return this; }
+    public EquivariantFeaturizer setStress(boolean v) { set(stress, v); return this; }
 
     /** Uses this model object (overrides modelPath and weightsPath). */
     public EquivariantFeaturizer setModel(FeaturizerModel m) {
@@ -139,22 +149,27 @@ public final class EquivariantFeaturizer extends Transformer {
         return this;
     }
 
-    /** The model this transformer uses, loading it from the paths (or the bundled default) when needed. */
+    /**
+     * The NequIP-style model this transformer uses, loading it from the paths (or the bundled default)
+     * when needed; a MACE path is refused here (see {@link #resolve}).
+     */
     public FeaturizerModel resolveModel(RuntimeConfig conf) {
+        if (resolve(conf) instanceof SparkModel.Nequip n) {
+            return n.model();
+        }
+        throw new IllegalArgumentException("modelPath " + getOrDefault(modelPath) + " is a MACE model; use resolve()");
+    }
+
+    /**
+     * The model this transformer runs: the {@link #setModel} object, else the model path's (a MACE
+     * config with {@code model_class}, a featurizer config or a saved .e3k; '' = the bundled
+     * featurizer-small) with the weights path.
+     */
+    public SparkModel resolve(RuntimeConfig conf) {
         if (model != null) {
-            return model;
+            return new SparkModel.Nequip(model);
         }
-        String path = orConf(modelPath, E3SparkConf.MODEL.get(conf));
-        String weights = orConf(weightsPath, E3SparkConf.WEIGHTS.get(conf));
-        if (path.endsWith(".e3k")) {
-            if (!weights.isEmpty()) {
-                throw new IllegalArgumentException("a saved .e3k model already holds its weights; drop --weights " + weights);
-            }
-            return ModelIo.load(Path.of(path));
-        }
-        FeaturizerConfig config = path.isEmpty() ? FeaturizerConfig.bundled("featurizer-small") : FeaturizerConfig.read(Path.of(path));
-        return weights.isEmpty() ? FeaturizerModel.seeded(config)
-                : FeaturizerModel.load(path.isEmpty() ? null : Path.of(path), Path.of(weights));
+        return SparkModel.resolve(orConf(modelPath, E3SparkConf.MODEL.get(conf)), orConf(weightsPath, E3SparkConf.WEIGHTS.get(conf)));
     }
 
     private String orConf(Param<String> p, String confValue) {
@@ -168,12 +183,14 @@ public final class EquivariantFeaturizer extends Transformer {
 
     /** Resolved settings for a session (params over spark.e3spark.* over defaults). */
     public FeaturizeSettings settings(RuntimeConfig conf) {
-        return new FeaturizeSettings(paramOrConf(backend, E3SparkConf.BACKEND, conf), E3SparkConf.GPU_DEVICE.get(conf),
-                E3SparkConf.GPU_CONCURRENT_TASKS.get(conf), paramOrConf(dtype, E3SparkConf.DTYPE, conf),
+        return new FeaturizeSettings(FeaturizeSettings.BackendSetting.of(paramOrConf(backend, E3SparkConf.BACKEND, conf)),
+                E3SparkConf.GPU_DEVICE.get(conf), E3SparkConf.GPU_CONCURRENT_TASKS.get(conf),
+                DType.valueOf(paramOrConf(dtype, E3SparkConf.DTYPE, conf).toUpperCase(java.util.Locale.ROOT)),
                 paramOrConf(onError, E3SparkConf.ON_ERROR, conf).equals("skip"),
                 isSet(maxNodes) ? (Integer) getOrDefault(maxNodes) : E3SparkConf.BATCH_MAX_NODES.get(conf),
                 isSet(maxEdges) ? (Integer) getOrDefault(maxEdges) : E3SparkConf.BATCH_MAX_EDGES.get(conf),
                 isSet(forces) ? (Boolean) getOrDefault(forces) : E3SparkConf.FORCES.get(conf),
+                isSet(stress) ? (Boolean) getOrDefault(stress) : E3SparkConf.STRESS.get(conf),
                 E3SparkConf.PROGRESS_SECONDS.get(conf), getOrDefault(atomFeaturesCol), getOrDefault(structureFeaturesCol));
     }
 
@@ -185,7 +202,7 @@ public final class EquivariantFeaturizer extends Transformer {
      * {@code combined} before running actions on both.
      */
     public record Result(Dataset<Row> combined, Dataset<Row> features, Dataset<Row> errors, FeaturizeMetrics metrics,
-                         FeaturizerModel model, FeaturizeSettings settings) {
+                         FeaturizerModel model, FeaturizeSettings settings, SparkModel sparkModel) {
     }
 
     @Override
@@ -201,9 +218,9 @@ public final class EquivariantFeaturizer extends Transformer {
         Dataset<Row> all = combined(dataset);
         Dataset<Row> features = all.filter(functions.col(ERROR_COL).isNull()).drop(ERROR_COL);
         List<String> errorCols = new ArrayList<>();
+        List<String> results = lastSparkModel.resultColumns(lastSettings);
         for (String c : all.columns()) {
-            if (!c.equals(getOrDefault(atomFeaturesCol)) && !c.equals(getOrDefault(structureFeaturesCol))
-                    && !c.equals("energy") && !c.equals("forces") && !c.equals(ERROR_COL)) {
+            if (!results.contains(c) && !c.equals(ERROR_COL)) {
                 errorCols.add(c);
             }
         }
@@ -212,7 +229,7 @@ public final class EquivariantFeaturizer extends Transformer {
         selected.add(functions.col(ERROR_COL).as("error"));
         Dataset<Row> errors = all.filter(functions.col(ERROR_COL).isNotNull())
                 .select(selected.toArray(new org.apache.spark.sql.Column[0]));
-        return new Result(all, features, errors, lastMetrics, lastModel, lastSettings);
+        return new Result(all, features, errors, lastMetrics, lastModel, lastSettings, lastSparkModel);
     }
 
     /** Every row: features, or nulls and the error in {@value #ERROR_COL}. */
@@ -223,14 +240,19 @@ public final class EquivariantFeaturizer extends Transformer {
         StructureColumns cols = StructureColumns.of(in, getOrDefault(structureIdCol), getOrDefault(numbersCol),
                 getOrDefault(positionsCol), getOrDefault(cellCol), getOrDefault(pbcCol));
         FeaturizeSettings s = settings(conf);
-        FeaturizerModel m = resolveModel(conf);
-        StructType out = withErrorColumn(outputSchema(in, cols, s));
+        SparkModel m = resolve(conf);
+        if (s.stress() && !(m instanceof SparkModel.Mace)) {
+            throw new IllegalArgumentException("stress needs a MACE model (--model NAME.json with model_class); "
+                    + m.name() + " gives features, energy and forces only");
+        }
+        StructType out = withErrorColumn(outputSchema(in, cols, m.resultFields(s)));
         FeaturizeMetrics metrics = FeaturizeMetrics.register(spark.sparkContext());
-        Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(ModelIo.toBytes(m));
+        Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(m.bytes());
         lastMetrics = metrics;
-        lastModel = m;
+        lastModel = m instanceof SparkModel.Nequip n ? n.model() : null;
         lastSettings = s;
-        FeaturizePartition fn = new FeaturizePartition(bytes, m.fingerprint(), cols, in.fields().length, s, metrics);
+        lastSparkModel = m;
+        MapPartitionsFunction<Row, Row> fn = m.partition(bytes, cols, in.fields().length, s, metrics);
         return dataset.toDF().mapPartitions(fn, Encoders.row(out));
     }
 
@@ -243,22 +265,14 @@ public final class EquivariantFeaturizer extends Transformer {
         return s.add(ERROR_COL, DataTypes.StringType, true);
     }
 
-    static StructType outputSchema(StructType in, StructureColumns cols, FeaturizeSettings s) {
+    static StructType outputSchema(StructType in, StructureColumns cols, List<StructField> results) {
         List<StructField> fields = new ArrayList<>();
         for (int i = 0; i < in.fields().length; i++) {
             if (!cols.isGeometry(i)) {
                 fields.add(in.fields()[i]);
             }
         }
-        fields.add(DataTypes.createStructField(s.atomFeaturesCol(),
-                DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), true));
-        fields.add(DataTypes.createStructField(s.structureFeaturesCol(),
-                DataTypes.createArrayType(DataTypes.FloatType, false), true));
-        if (s.forces()) {
-            fields.add(DataTypes.createStructField("energy", DataTypes.DoubleType, true));
-            fields.add(DataTypes.createStructField("forces",
-                    DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), true));
-        }
+        fields.addAll(results);
         return DataTypes.createStructType(fields);
     }
 
@@ -266,10 +280,13 @@ public final class EquivariantFeaturizer extends Transformer {
     public StructType transformSchema(StructType schema) {
         StructureColumns cols = StructureColumns.of(schema, getOrDefault(structureIdCol), getOrDefault(numbersCol),
                 getOrDefault(positionsCol), getOrDefault(cellCol), getOrDefault(pbcCol));
-        FeaturizeSettings s = new FeaturizeSettings("cpu", -1, 1, "float32", false, 1, 0,
-                isSet(forces) && (Boolean) getOrDefault(forces), 1, getOrDefault(atomFeaturesCol),
-                getOrDefault(structureFeaturesCol));
-        return outputSchema(schema, cols, s);
+        FeaturizeSettings s = new FeaturizeSettings(FeaturizeSettings.BackendSetting.CPU, -1, 1, DType.FLOAT32, false, 1,
+                0, isSet(forces) && (Boolean) getOrDefault(forces), isSet(stress) && (Boolean) getOrDefault(stress), 1,
+                getOrDefault(atomFeaturesCol), getOrDefault(structureFeaturesCol));
+        String path = getOrDefault(modelPath);
+        boolean mace = model == null && !path.isEmpty() && SparkModel.isMaceConfig(Path.of(path));
+        // the types only: the NequIP fields do not depend on the model's widths
+        return outputSchema(schema, cols, mace ? SparkModel.Mace.fields(s) : SparkModel.Nequip.fields(s));
     }
 
     @Override

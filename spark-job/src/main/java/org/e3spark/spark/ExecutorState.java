@@ -13,7 +13,10 @@ import java.util.concurrent.Semaphore;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkFiles;
 import org.e3spark.kernels.bundle.KernelBundles;
+import org.e3spark.model.Featurizer;
 import org.e3spark.model.FeaturizerModel;
+import org.e3spark.model.MaceModel;
+import org.e3spark.model.MacePotential;
 import org.e3spark.model.ModelIo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +38,9 @@ final class ExecutorState {
     /** How many GPUs this JVM sees (tests put fake, CPU-backed devices here). */
     static volatile java.util.function.IntSupplier gpuCounter = ExecutorState::countGpus;
     // two keys: a job's model and the one before it (a notebook comparing float32 with float64)
-    private static final FeaturizerPool FEATURIZERS = new FeaturizerPool(2);
+    private static final FeaturizerPool<Featurizer> FEATURIZERS = new FeaturizerPool<>(2);
+    private static final ConcurrentHashMap<String, MaceModel> MACE_MODELS = new ConcurrentHashMap<>();
+    private static final FeaturizerPool<MacePotential> POTENTIALS = new FeaturizerPool<>(2);
 
     private ExecutorState() {
     }
@@ -61,8 +66,8 @@ final class ExecutorState {
      * The GPUs a local-mode task may spread over: those this JVM sees, unless the backend is cpu or
      * Spark runs on a cluster (then its resources assign the executor's GPU, and this is 0).
      */
-    static int localGpus(String backend, SparkConf conf) {
-        if (backend.equals("cpu") || conf == null || !conf.get("spark.master", "").startsWith("local")) {
+    static int localGpus(FeaturizeSettings.BackendSetting backend, SparkConf conf) {
+        if (backend == FeaturizeSettings.BackendSetting.CPU || conf == null || !conf.get("spark.master", "").startsWith("local")) {
             return 0;
         }
         Integer n = localGpus;
@@ -99,8 +104,22 @@ final class ExecutorState {
     }
 
     /** Featurizers kept open between this executor's tasks. */
-    static FeaturizerPool featurizers() {
+    static FeaturizerPool<Featurizer> featurizers() {
         return FEATURIZERS;
+    }
+
+    /** A MACE model decoded once per executor from its broadcast bytes ({@link SparkModel.Mace#bytes()}). */
+    static MaceModel maceModel(String fingerprint, byte[] bytes) {
+        return MACE_MODELS.computeIfAbsent(fingerprint, f -> {
+            MaceModel m = SparkModel.Mace.decode(bytes);
+            LOG.info("e3spark: MACE model {} decoded on this executor (fingerprint {})", m, f.substring(0, 17));
+            return m;
+        });
+    }
+
+    /** MACE potentials kept open between this executor's tasks. */
+    static FeaturizerPool<MacePotential> potentials() {
+        return POTENTIALS;
     }
 
     /**

@@ -37,11 +37,13 @@ import org.e3spark.data.Structure;
  *   --output PATH          features (default with @sample: out/sample-features)
  *   --output-format parquet|json       (default parquet)
  *   --errors PATH          rejected rows with the reason, under onError=skip (default: OUTPUT-errors)
- *   --model PATH           config JSON or saved .e3k model (default: the bundled featurizer-small)
- *   --weights PATH         safetensors weights for the config (default: seeded)
+ *   --model PATH           featurizer config JSON, saved .e3k model, or MACE config NAME.json (with model_class;
+ *                          NAME.safetensors beside it); default: the bundled featurizer-small
+ *   --weights PATH         safetensors weights for the config (default: seeded; MACE: the file beside it)
  *   --partitions N         partitions for extxyz/Arrow input read on the driver (default: Spark's parallelism)
  *   --on-error fail|skip   sets spark.e3spark.onError;  --backend auto|cuda|cpu sets spark.e3spark.backend
  *   --forces               sets spark.e3spark.forces=true
+ *   --stress               sets spark.e3spark.stress=true (MACE: stress of periodic rows)
  *   --conf KEY=VALUE       any spark.* setting (repeatable)
  * </pre>
  * Without a configured master it runs in local mode ({@code local[*]}). Prints a summary table.
@@ -69,7 +71,7 @@ public final class FeaturizeJob {
                 if (eq >= 0 && !name.startsWith("conf")) {
                     value = name.substring(eq + 1);
                     name = name.substring(0, eq);
-                } else if (name.equals("forces")) {
+                } else if (name.equals("forces") || name.equals("stress")) {
                     value = "true";
                 } else if (i + 1 < argv.length) {
                     value = argv[++i];
@@ -87,6 +89,7 @@ public final class FeaturizeJob {
                     case "on-error" -> conf.put(E3SparkConf.ON_ERROR.key(), E3SparkConf.ON_ERROR.parse(value));
                     case "backend" -> conf.put(E3SparkConf.BACKEND.key(), E3SparkConf.BACKEND.parse(value));
                     case "forces" -> conf.put(E3SparkConf.FORCES.key(), value);
+                    case "stress" -> conf.put(E3SparkConf.STRESS.key(), value);
                     case "input", "format", "output", "output-format", "errors", "model", "weights", "partitions" ->
                             v.put(name, value);
                     default -> throw new IllegalArgumentException("unknown option --" + name);
@@ -135,7 +138,7 @@ public final class FeaturizeJob {
     }
 
     /** What a run did, for the summary and for tests. */
-    public record Summary(String model, String weights, int atomWidth, String input, String format, String output,
+    public record Summary(String model, String weights, int atomWidth, boolean mace, String input, String format, String output,
                           String outputFormat, String errorsPath, long inputRows, long driverSkipped,
                           FeaturizeMetrics.Snapshot metrics, FeaturizeSettings settings, String master, double jobSeconds,
                           double seconds, List<Row> preview) {
@@ -214,7 +217,8 @@ public final class FeaturizeJob {
                 errors.write().mode(SaveMode.Overwrite).format(a.outputFormat()).save(a.errors());
             }
             List<Row> preview = r.features().orderBy(f.getOrDefault(f.structureIdCol())).limit(5).collectAsList();
-            return new Summary(r.model().config().name(), r.model().origin(), r.model().atomFeatureWidth(), a.input(),
+            SparkModel m = r.sparkModel();
+            return new Summary(m.name(), m.origin(), m.atomWidth(), m instanceof SparkModel.Mace, a.input(),
                     a.format(), a.output(), a.outputFormat(), skip ? a.errors() : null, inputRows, driverErrors.size(),
                     r.metrics().snapshot(), r.settings(), spark.sparkContext().master(), jobSeconds,
                     (System.nanoTime() - t0) / 1e9, preview);
@@ -276,13 +280,15 @@ public final class FeaturizeJob {
     /** The summary table. */
     static void print(Summary s, PrintStream out) {
         FeaturizeMetrics.Snapshot m = s.metrics();
-        out.printf("e3spark featurize: model %s (%s), %d per-atom / %d per-structure features%n", s.model(), s.weights(),
-                s.atomWidth(), 2 * s.atomWidth());
+        int structWidth = s.mace() ? s.atomWidth() : 2 * s.atomWidth();
+        String what = s.mace() ? "descriptors (MACE)" : "features";
+        out.printf("e3spark featurize: model %s (%s), %d per-atom / %d per-structure %s%n", s.model(), s.weights(),
+                s.atomWidth(), structWidth, what);
         out.printf("  input  %s (%s, %d rows)  ->  output %s (%s)%s%n", s.input(), s.format(), s.inputRows(), s.output(),
                 s.outputFormat(), s.errorsPath() == null ? "" : ", errors " + s.errorsPath());
         out.printf("  Spark %s %s, backend %s -> kernels on %s, %s, onError=%s%n", org.apache.spark.package$.MODULE$.SPARK_VERSION(),
                 s.master(), s.settings().backend(), m.gpuBatches() == 0 ? "CPU" : "GPU (" + m.gpuBatches() + " of "
-                        + m.batches() + " batches)", s.settings().dtype(), s.settings().skipErrors() ? "skip" : "fail");
+                        + m.batches() + " batches)", s.settings().dtypeName(), s.settings().skipErrors() ? "skip" : "fail");
         long skipped = m.skippedRows() + s.driverSkipped();
         double taskSec = m.taskMillis() / 1000.0;
         out.println();
@@ -299,12 +305,13 @@ public final class FeaturizeJob {
             out.println();
             Row first = s.preview().getFirst();
             List<String> names = List.of(first.schema().fieldNames());
-            int sf = names.indexOf(s.settings().structureFeaturesCol());
-            int af = names.indexOf(s.settings().atomFeaturesCol());
+            String sfName = s.mace() ? "structure_descriptors" : s.settings().structureFeaturesCol();
+            int sf = names.indexOf(sfName);
+            int af = names.indexOf(s.mace() ? "atom_descriptors" : s.settings().atomFeaturesCol());
             int ct = names.indexOf("config_type");
             int id = names.indexOf("structure_id");
-            out.println("  | structure_id | " + (ct >= 0 ? "config_type         | " : "") + "atoms | structure_features (first 3 of "
-                    + 2 * s.atomWidth() + ")   |");
+            out.println("  | structure_id | " + (ct >= 0 ? "config_type         | " : "") + "atoms | " + sfName + " (first 3 of "
+                    + structWidth + ")   |");
             for (Row row : s.preview()) {
                 List<Object> feats = row.getList(sf);
                 out.printf("  | %12s | %s%5d | %9.4f %9.4f %9.4f        |%n", id >= 0 ? row.get(id) : "?",

@@ -6,25 +6,18 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Semaphore;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.complex.ListVector;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.e3spark.arrow.ArrowGraphBatch;
-import org.e3spark.arrow.ResultColumn;
-import org.e3spark.arrow.ResultTables;
+
 import org.e3spark.data.Structure;
 import org.e3spark.graph.BatchBudget;
+
 import org.e3spark.graph.EdgeList;
 import org.e3spark.graph.GraphBatch;
 import org.e3spark.graph.RadiusGraph;
-import org.e3spark.kernels.DType;
+import org.e3spark.kernels.Floats;
 import org.e3spark.model.BatchInput;
 import org.e3spark.model.Featurizer;
 import org.e3spark.model.FeaturizerModel;
@@ -35,18 +28,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One partition's work: rows → structures (bad rows failed or set aside with their reason) →
- * radius graphs → batches within the budget → Arrow ({@link ArrowGraphBatch}, reused across the
- * task's batches) → the featurizer's kernels → Arrow result tables ({@link ResultTables}, each
- * row's values copied out in one block) → output rows (pass-through columns + features). Where the featurizer
+ * One partition's work for the NequIP-style featurizer: rows → structures (bad rows failed or set
+ * aside with their reason) → radius graphs → batches within the budget, packed once into the arrays
+ * the engine reads ({@link GraphBatch} → {@link BatchInput}) → the featurizer's kernels → output rows
+ * (pass-through columns + features), each structure's values read once from the result arrays and
+ * rounded to float32 there.
+ *
+ * <p>Arrow is not on this path: it used to be (GraphBatch → {@code ArrowGraphBatch} → copied back out
+ * by {@code BatchInput.of(arrow)}; results → {@code ResultTables} → {@code rowValues} → rows), a round
+ * trip with no reader on either side: the CPU engine reads Java arrays, the default GPU path (graphs
+ * searched on the device) uploads positions from its own pinned staging, and the host-graph GPU path
+ * uploads from the same arrays. Timed on the shared 2-core development machine (2,000 synthetic
+ * structures, featurizer-small's widths, 42 batches of 4,096 atoms, warm): the Arrow round trip cost
+ * 46-58 ms in and 44-92 ms out against 12-26 ms and 6-9 ms for the arrays read directly; about 0.5% of
+ * the CPU featurizer's 19 s there, but pure overhead and garbage, and a multiple of the whole batch time
+ * on a GPU doing 100,000 structures/s. Arrow stays for Arrow IPC input and output (arrow-bridge's
+ * {@code ArrowIpc}). Where the featurizer
  * searches radius graphs on the GPU ({@link Featurizer#searchesOnDevice()}, features without
  * forces), batches are cut by atoms and go to the device as positions through a
  * {@link Featurizer.Pipeline}, one batch queued ahead, and no graph is built on the host. Featurizers
  * are leased from the executor's {@link FeaturizerPool} for a chunk of batches (on a GPU a lease is
  * one of the executor's GPU slots) and given back after it, closed instead after a failure; rows are
- * converted to structures before a lease and results to rows after it. Per-task resources (the Arrow
- * allocator and batch) are closed when the input ends, and in any case by a task-completion
- * listener; the allocator throws on leaks.
+ * converted to structures before a lease and results to rows after it.
  *
  * <p>Output rows carry one extra last column, the error (null for featurized rows).
  */
@@ -87,7 +90,8 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
     private final class Run implements Iterator<Row>, AutoCloseable {
         private final Iterator<Row> input;
         private final int partition;
-        private final ArrayDeque<Row> ready = new ArrayDeque<>();
+        private final PartitionRows rows;
+        private final ArrayDeque<Row> ready;
         private final long start = System.nanoTime();
         private FeaturizerModel model;
         private RadiusGraph graph;
@@ -95,20 +99,20 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
         private FeaturizerPool.Key poolKey;
         private Backend backend;
         private boolean searchesOnDevice;
-        private BufferAllocator allocator;
-        private ArrowGraphBatch arrow;
         private final ArrayDeque<Delivered> delivered = new ArrayDeque<>(); // results back, rows not yet made
         private long kernelNanos;       // this task's kernel time, across its leases
         private long kernelMillisReported;
         private long structures;
         private long atoms;
-        private long skipped;
         private long lastLog = System.nanoTime();
         private boolean closed;
 
         Run(Iterator<Row> input, int partition) {
             this.input = input;
             this.partition = partition;
+            this.rows = new PartitionRows(columns, inputWidth, settings.forces() ? 4 : 2, settings.skipErrors(), metrics,
+                    partition);
+            this.ready = rows.ready();
         }
 
         @Override
@@ -143,15 +147,14 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             device = DeviceChoice.decide(DeviceChoice.taskGpuAddress(task), settings.gpuDevice(), settings.backend(),
                     ExecutorState.localGpus(settings.backend(), env == null ? null : env.conf()),
                     task == null ? 0 : task.partitionId());
-            poolKey = new FeaturizerPool.Key(fingerprint, device.target(), DType.valueOf(settings.dtype().toUpperCase()));
-            allocator = new RootAllocator(Long.MAX_VALUE);
+            poolKey = new FeaturizerPool.Key(fingerprint, device.target(), settings.dtype());
             withFeaturizer(f -> {
                 backend = f.backend();
                 searchesOnDevice = f.searchesOnDevice();
             });
             ExecutorState.infoOnce("device:" + device.target() + ":" + backend,
                     "e3spark: executor tasks run on {} (backend {}, {}; {})", device.target(), backend,
-                    settings.dtype(), device.reason());
+                    settings.dtypeName(), device.reason());
         }
 
         /**
@@ -201,40 +204,25 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             }
         }
 
-        private record Item(Row row, Structure structure, EdgeList edges) {
-        }
-
-        private record Delivered(List<Item> batch, FeaturizerResult result, long edges) {
+        private record Delivered(List<PartitionRows.Item> batch, FeaturizerResult result, long edges) {
         }
 
         private void processChunk() {
             open();
             boolean onDevice = !settings.forces() && searchesOnDevice;
-            List<Item> items = new ArrayList<>();
-            long nodes = 0;
             // on the device path a chunk is one lease of a GPU slot: several batches, so that the
             // pipeline runs long between its start and its final flush
             long chunkNodes = (onDevice ? 16L : 4L) * settings.maxNodes();
-            while (input.hasNext() && items.size() < MAX_ROWS_PER_CHUNK && nodes < chunkNodes) {
-                Row row = input.next();
-                try {
-                    Structure s = columns.toStructure(row);
-                    model.checkSpecies(s);
-                    EdgeList e = null;
-                    if (onDevice) {
-                        graph.imageFrame(s); // the checks a host search would make (absurd image counts)
-                    } else {
-                        e = graph.build(s);
-                    }
-                    items.add(new Item(row, s, e));
-                    nodes += s.atomCount();
-                } catch (RuntimeException e) {
-                    // any failure of one structure's own work (not only the checks we foresaw) is that row's
-                    // error: under skip a bad row must never abort the job
-                    rejected(row, e);
+            List<PartitionRows.Item> items = rows.read(input, MAX_ROWS_PER_CHUNK, chunkNodes, s -> {
+                model.checkSpecies(s);
+                if (onDevice) {
+                    graph.imageFrame(s); // the checks a host search would make (absurd image counts)
+                    return null;
                 }
-            }
-            List<List<Item>> batches = cut(items);
+                return graph.build(s);
+            });
+            List<List<PartitionRows.Item>> batches = PartitionRows.cut(items,
+                    new BatchBudget(settings.maxNodes(), settings.maxEdges(), 0));
             if (onDevice) {
                 try {
                     runOnDevice(batches);
@@ -248,14 +236,14 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                     delivered.clear();
                     LOG.warn("e3spark: partition {}: a device batch failed ({}); retrying its structures one by one",
                             partition, e.toString());
-                    for (List<Item> b : batches) {
-                        for (Item it : b) {
+                    for (List<PartitionRows.Item> b : batches) {
+                        for (PartitionRows.Item it : b) {
                             runAlone(it, true);
                         }
                     }
                 }
             } else {
-                for (List<Item> b : batches) {
+                for (List<PartitionRows.Item> b : batches) {
                     try {
                         runBatch(b);
                     } catch (RuntimeException e) {
@@ -264,7 +252,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
                         }
                         LOG.warn("e3spark: partition {}: a batch of {} structures failed ({}); retrying them one by one",
                                 partition, b.size(), e.toString());
-                        for (Item it : b) {
+                        for (PartitionRows.Item it : b) {
                             runAlone(it, false);
                         }
                     }
@@ -273,89 +261,23 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             logProgress(false);
         }
 
-        /** Consecutive items in batches within the budget (a structure larger than it goes alone). */
-        private List<List<Item>> cut(List<Item> items) {
-            BatchBudget budget = new BatchBudget(settings.maxNodes(), settings.maxEdges(), 0);
-            List<List<Item>> out = new ArrayList<>();
-            int from = 0;
-            while (from < items.size()) {
-                int to = from;
-                long n = 0;
-                long e = 0;
-                while (to < items.size()) {
-                    Item it = items.get(to);
-                    long n2 = n + it.structure().atomCount();
-                    long e2 = e + (it.edges() == null ? 0 : it.edges().edgeCount());
-                    if (to > from && !budget.fits(n2, e2, 0)) {
-                        break;
-                    }
-                    n = n2;
-                    e = e2;
-                    to++;
-                }
-                out.add(List.copyOf(items.subList(from, to)));
-                from = to;
-            }
-            return out;
-        }
-
-        private void rejected(Row row, RuntimeException e) {
-            Long id = idOrNull(row);
-            if (!settings.skipErrors()) {
-                throw new BadStructureRowException("row with " + columns.idName() + " " + id + " (partition " + partition
-                        + ") is not a valid structure: " + e.getMessage()
-                        + ". Set spark.e3spark.onError=skip to write such rows to the errors output instead.", e);
-            }
-            skipped++;
-            metrics.skippedRows().add(1);
-            if (skipped <= 3) {
-                LOG.warn("e3spark: partition {}: skipping row with {} {}: {}", partition, columns.idName(), id, e.getMessage());
-            }
-            String reason = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage() : e.toString();
-            ready.add(outputRow(row, null, null, null, null,
-                    id == null || reason.contains("structure " + id) ? reason : "structure " + id + ": " + reason));
-        }
-
-        /** The row's id, or null where even the id cannot be read. */
-        private Long idOrNull(Row row) {
-            try {
-                return columns.idOf(row);
-            } catch (RuntimeException e) {
-                return null;
-            }
-        }
-
         /** One structure as its own batch (after its batch failed under skip); a failure is its error row. */
-        private void runAlone(Item it, boolean buildGraph) {
+        private void runAlone(PartitionRows.Item it, boolean buildGraph) {
             try {
-                Item item = buildGraph ? new Item(it.row(), it.structure(), graph.build(it.structure())) : it;
+                PartitionRows.Item item = buildGraph ? new PartitionRows.Item(it.row(), it.structure(), graph.build(it.structure())) : it;
                 runBatch(List.of(item));
             } catch (RuntimeException e) {
-                rejected(it.row(), e);
+                rows.rejected(it.row(), e);
             }
         }
 
-        private static List<Structure> structuresOf(List<Item> batch) {
-            List<Structure> ss = new ArrayList<>(batch.size());
-            for (Item it : batch) {
-                ss.add(it.structure());
-            }
-            return ss;
-        }
-
-        /** Host graphs: one batch through Arrow to the featurizer, rows made after the lease. */
-        private void runBatch(List<Item> batch) {
+        /** Host graphs: one batch packed into the engine's arrays, featurized, rows made after the lease. */
+        private void runBatch(List<PartitionRows.Item> batch) {
             List<EdgeList> gs = new ArrayList<>(batch.size());
-            for (Item it : batch) {
+            for (PartitionRows.Item it : batch) {
                 gs.add(it.edges());
             }
-            GraphBatch gb = GraphBatch.pack(structuresOf(batch), gs, null);
-            if (arrow == null) {
-                arrow = ArrowGraphBatch.allocate(allocator, gb);
-            } else {
-                arrow.load(gb);
-            }
-            BatchInput in = BatchInput.of(arrow);
+            BatchInput in = BatchInput.of(GraphBatch.pack(PartitionRows.structuresOf(batch), gs, null));
             FeaturizerResult[] r = new FeaturizerResult[1];
             withFeaturizer(f -> r[0] = f.featurize(in, settings.forces()));
             emit(batch, r[0], in.edgeCount());
@@ -366,13 +288,13 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
          * one pipeline under a single lease, one batch queued ahead; rows are made once the lease is
          * given back, so that another task's thread feeds the GPU meanwhile.
          */
-        private void runOnDevice(List<List<Item>> batches) {
+        private void runOnDevice(List<List<PartitionRows.Item>> batches) {
             List<StructureBatch> packed = new ArrayList<>(batches.size());
-            for (List<Item> b : batches) {
-                packed.add(StructureBatch.of(structuresOf(b), model));
+            for (List<PartitionRows.Item> b : batches) {
+                packed.add(StructureBatch.of(PartitionRows.structuresOf(b), model));
             }
             withFeaturizer(f -> {
-                ArrayDeque<List<Item>> queued = new ArrayDeque<>();
+                ArrayDeque<List<PartitionRows.Item>> queued = new ArrayDeque<>();
                 long[] edgesSeen = {f.deviceTimings().orElseThrow().edges()};
                 try (Featurizer.Pipeline p = f.pipeline(r -> {
                     long edges = f.deviceTimings().orElseThrow().edges();
@@ -390,45 +312,41 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             }
         }
 
-        /** A batch's result → Arrow result table → output rows (values copied out per row in bulk), and the metrics. */
-        private void emit(List<Item> batch, FeaturizerResult r, long edgeCount) {
-            List<ResultColumn> cols = new ArrayList<>();
-            cols.add(new ResultColumn("atom_features", ResultColumn.Scope.ATOM, r.atomWidth(), r.atomFeatures()));
-            cols.add(new ResultColumn("structure_features", ResultColumn.Scope.STRUCTURE, r.structureWidth(),
-                    r.structureFeatures()));
-            if (r.hasForces()) {
-                cols.add(new ResultColumn("energy", ResultColumn.Scope.STRUCTURE, 1, r.energies()));
-                cols.add(new ResultColumn("forces", ResultColumn.Scope.ATOM, 3, r.forcesOrNull()));
-            }
+        /** A batch's result → output rows (each structure's values read once, rounded to float), and the metrics. */
+        private void emit(List<PartitionRows.Item> batch, FeaturizerResult r, long edgeCount) {
+            int w = r.atomWidth();
+            int sw = r.structureWidth();
+            int[] off = r.nodeOffsets();
+            double[] energies = r.hasForces() ? r.energies() : null;
+            double[] forceValues = r.forcesOrNull();
             int rejectedHere = 0;
-            try (VectorSchemaRoot table = ResultTables.allocate(allocator, r.structureIds(), r.nodeOffsets(), cols)) {
-                BigIntVector ids = (BigIntVector) table.getVector(0);
-                ListVector atomCol = (ListVector) table.getVector(1);
-                ListVector structCol = (ListVector) table.getVector(2);
-                for (int k = 0; k < batch.size(); k++) {
-                    if (ids.get(k) != batch.get(k).structure().id()) {
-                        throw new IllegalStateException("result row " + k + " is not structure " + batch.get(k).structure().id());
-                    }
-                    double[] atomValues = ResultTables.rowValues(atomCol, k);
-                    double[] structValues = ResultTables.rowValues(structCol, k);
-                    double[] energyValues = r.hasForces() ? ResultTables.rowValues((ListVector) table.getVector(3), k) : null;
-                    double[] forceValues = r.hasForces() ? ResultTables.rowValues((ListVector) table.getVector(4), k) : null;
-                    // NaN/Inf features (an overflowing model, a degenerate structure) are never written as
-                    // results: the row fails, or becomes an error row naming the structure
-                    String bad = nonFinite("atom_features", atomValues, nonFinite("structure_features", structValues,
-                            nonFinite("energy", energyValues, nonFinite("forces", forceValues, null))));
-                    if (bad != null) {
-                        rejected(batch.get(k).row(), new IllegalArgumentException("structure "
-                                + batch.get(k).structure().id() + ": the model produced non-finite " + bad
-                                + " (check the config's avg_num_neighbors, weights and the structure's geometry)"));
-                        rejectedHere++;
-                        continue;
-                    }
-                    float[][] atom = nested(atomValues, r.atomWidth());
-                    float[] struct = flat(structValues);
-                    Double energy = energyValues == null ? null : energyValues[0];
-                    float[][] forces = forceValues == null ? null : nested(forceValues, 3);
-                    ready.add(outputRow(batch.get(k).row(), atom, struct, energy, forces, null));
+            for (int k = 0; k < batch.size(); k++) {
+                Structure st = batch.get(k).structure();
+                if (r.structureIds()[k] != st.id()) {
+                    throw new IllegalStateException("result row " + k + " is not structure " + st.id());
+                }
+                int n = off[k + 1] - off[k];
+                // NaN/Inf features (an overflowing model, a degenerate structure) are never written as
+                // results: the row fails, or becomes an error row naming the structure
+                String bad = PartitionRows.nonFinite("atom_features", r.atomFeatures(), off[k] * w, n * w,
+                        PartitionRows.nonFinite("structure_features", r.structureFeatures(), k * sw, sw,
+                                PartitionRows.nonFinite("energy", energies, k, 1,
+                                        PartitionRows.nonFinite("forces", forceValues, 3 * off[k], 3 * n, null))));
+                if (bad != null) {
+                    rows.rejected(batch.get(k).row(), new IllegalArgumentException("structure " + st.id()
+                            + ": the model produced non-finite " + bad
+                            + " (check the config's avg_num_neighbors, weights and the structure's geometry)"));
+                    rejectedHere++;
+                    continue;
+                }
+                float[][] atom = Floats.nested(r.atomFeatures(), off[k] * w, n, w);
+                float[] struct = Floats.nested(r.structureFeatures(), k * sw, 1, sw)[0];
+                Double energy = energies == null ? null : energies[k];
+                float[][] forces = forceValues == null ? null : Floats.nested(forceValues, 3 * off[k], n, 3);
+                if (settings.forces()) {
+                    rows.emit(batch.get(k).row(), atom, struct, energy, forces);
+                } else {
+                    rows.emit(batch.get(k).row(), atom, struct);
                 }
             }
             structures += batch.size() - rejectedHere;
@@ -445,24 +363,6 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             kernelMillisReported = kernelMillis;
         }
 
-        /** Pass-through columns in input order, then features (null in error rows), then the error. */
-        private Row outputRow(Row in, float[][] atom, float[] struct, Double energy, float[][] forces, String error) {
-            List<Object> values = new ArrayList<>(inputWidth + 5);
-            for (int i = 0; i < inputWidth; i++) {
-                if (!columns.isGeometry(i)) {
-                    values.add(in.get(i));
-                }
-            }
-            values.add(atom);
-            values.add(struct);
-            if (settings.forces()) {
-                values.add(energy);
-                values.add(forces);
-            }
-            values.add(error);
-            return RowFactory.create(values.toArray());
-        }
-
         private void logProgress(boolean end) {
             long now = System.nanoTime();
             if (!end && now - lastLog < settings.progressSeconds() * 1_000_000_000L) {
@@ -471,7 +371,7 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             lastLog = now;
             double secs = (now - start) / 1e9;
             LOG.info("e3spark: partition {} {}: {} structures, {} atoms, {} skipped in {} s ({} structures/s, {})",
-                    partition, end ? "done" : "progress", structures, atoms, skipped, String.format("%.1f", secs),
+                    partition, end ? "done" : "progress", structures, atoms, rows.skipped(), String.format("%.1f", secs),
                     String.format("%.1f", structures / Math.max(secs, 1e-9)), backend);
         }
 
@@ -483,66 +383,11 @@ final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
             close();
         }
 
-        /** The Arrow batch, then the allocator (which throws if anything leaked); featurizers are leased per chunk. */
+        /** Nothing is held between chunks: featurizers are leased per chunk, batches are plain arrays. */
         @Override
         public void close() {
-            if (closed) {
-                return;
-            }
             closed = true;
-            List<RuntimeException> failures = new ArrayList<>();
-            closeQuietly(arrow, failures);
-            closeQuietly(allocator, failures);
-            if (!failures.isEmpty()) {
-                RuntimeException first = failures.getFirst();
-                failures.subList(1, failures.size()).forEach(first::addSuppressed);
-                throw first;
-            }
         }
     }
 
-    private static void closeQuietly(AutoCloseable r, List<RuntimeException> failures) {
-        if (r == null) {
-            return;
-        }
-        try {
-            r.close();
-        } catch (Exception e) {
-            failures.add(e instanceof RuntimeException x ? x : new IllegalStateException(e));
-        }
-    }
-
-    /**
-     * {@code earlier} if set, else the first value of {@code values} that is not finite in float32 (the
-     * output type: a finite double beyond the float range would be written as Infinity), as "name[i] = v".
-     */
-    private static String nonFinite(String name, double[] values, String earlier) {
-        if (earlier != null || values == null) {
-            return earlier;
-        }
-        for (int i = 0; i < values.length; i++) {
-            if (!(Math.abs(values[i]) <= Float.MAX_VALUE)) {
-                return name + "[" + i + "] = " + values[i];
-            }
-        }
-        return null;
-    }
-
-    private static float[][] nested(double[] values, int width) {
-        float[][] out = new float[values.length / width][width];
-        for (int i = 0; i < out.length; i++) {
-            for (int c = 0; c < width; c++) {
-                out[i][c] = (float) values[i * width + c];
-            }
-        }
-        return out;
-    }
-
-    private static float[] flat(double[] values) {
-        float[] out = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = (float) values[i];
-        }
-        return out;
-    }
 }

@@ -29,7 +29,7 @@ class FeaturizerPoolTest {
 
     @Test
     void concurrentBorrowersGetTheirOwnAndReturnedOnesAreReused() {
-        FeaturizerPool pool = new FeaturizerPool(2);
+        FeaturizerPool<Featurizer> pool = new FeaturizerPool<>(2);
         Featurizer a = pool.borrow(F32, maker(F32));
         Featurizer b = pool.borrow(F32, maker(F32));
         assertNotSame(a, b);
@@ -48,7 +48,7 @@ class FeaturizerPoolTest {
 
     @Test
     void aReusedFeaturizerGivesBitwiseTheSameFeatures() {
-        FeaturizerPool pool = new FeaturizerPool(1);
+        FeaturizerPool<Featurizer> pool = new FeaturizerPool<>(1);
         List<Structure> sample = SampleDataset.load();
         Featurizer f = pool.borrow(F32, maker(F32));
         double[] first = f.featurize(sample, false).atomFeatures();
@@ -61,7 +61,7 @@ class FeaturizerPoolTest {
 
     @Test
     void idleFeaturizersOfStaleKeysAreClosed() {
-        FeaturizerPool pool = new FeaturizerPool(1);
+        FeaturizerPool<Featurizer> pool = new FeaturizerPool<>(1);
         Featurizer old = pool.borrow(F32, maker(F32));
         pool.giveBack(F32, old);
         Featurizer other = pool.borrow(F64, maker(F64));
@@ -69,6 +69,6 @@ class FeaturizerPoolTest {
         pool.giveBack(F64, other);
         pool.clear();
         assertThrows(IllegalStateException.class, other::backend, "clear closes every idle featurizer");
-        assertThrows(IllegalArgumentException.class, () -> new FeaturizerPool(0));
+        assertThrows(IllegalArgumentException.class, () -> new FeaturizerPool<Featurizer>(0));
     }
 }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.TestInstance;
  * own parser is not on Maven Central), every {@code %spark} paragraph compiled by the Scala 2.13
  * compiler against the current API (one compiler run for all notes, each note's paragraphs in order
  * inside one method with {@code spark} and a {@code z} stand-in; see {@link ZeppelinNotes}), and the
- * quickstart and kernels notes run on a local[2] session with their printed numbers checked. The
+ * quickstart, kernels and MACE notes run on a local[2] session with their printed numbers checked. The
  * {@code scala} snippets of README.md and docs/*.md are compiled in the same run.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -59,7 +59,7 @@ class ZeppelinNotesTest {
     void loadAndCompile() throws IOException {
         Path dir = Path.of(System.getProperty("user.dir")).resolve("../notebooks").normalize();
         notes.putAll(ZeppelinNotes.readAll(dir));
-        assertEquals(3, notes.size(), "notes in " + dir);
+        assertEquals(4, notes.size(), "notes in " + dir);
         classes = Files.createTempDirectory("zeppelin-notes");
         compile();
     }
@@ -216,5 +216,21 @@ class ZeppelinNotesTest {
         String out = runNote("3-kernels.zpln");
         assertFalse(out.contains("MISMATCH"), out);
         assertEquals(4, out.lines().filter(l -> l.endsWith(": ok")).count(), out);
+    }
+
+    @Test
+    void maceNoteRunsTheShippedSampleModel() throws Exception {
+        String home = System.setProperty("e3spark.home", Path.of(System.getProperty("user.dir")).resolve("..").normalize().toString());
+        try {
+            String out = runNote("mace-descriptors.zpln");
+            assertTrue(out.lines().anyMatch("MACE rows: 9, rejected: 0"::equals), out);
+            assertTrue(out.lines().anyMatch("descriptor width: 32"::equals), out);
+        } finally {
+            if (home == null) {
+                System.clearProperty("e3spark.home");
+            } else {
+                System.setProperty("e3spark.home", home);
+            }
+        }
     }
 }

@@ -19,10 +19,7 @@ public final class RadialBasis {
     public RadialBasis(BesselBasis bessel, PolynomialCutoff envelope) {
         this.cutoff = bessel.cutoff();
         this.count = bessel.count();
-        this.prefactor = switch (bessel.prefactor()) {
-            case MACE -> Math.sqrt(2.0 / cutoff);
-            case NEQUIP -> 2.0 / cutoff;
-        };
+        this.prefactor = bessel.prefactor().of(cutoff); // the one definition, BesselBasis.Prefactor
         this.envelope = envelope;
     }
 

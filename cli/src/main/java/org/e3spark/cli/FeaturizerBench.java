@@ -1,5 +1,11 @@
-package org.e3spark.model;
+package org.e3spark.cli;
 
+import org.e3spark.model.ComputeTarget;
+import org.e3spark.model.Featurizer;
+import org.e3spark.model.FeaturizerConfig;
+import org.e3spark.model.FeaturizerModel;
+import org.e3spark.model.BatchInput;
+import org.e3spark.model.StructureBatch;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -61,16 +67,7 @@ public final class FeaturizerBench {
     }
 
     public static List<Structure> synthetic(long seed, int n, int min, int max) {
-        List<Structure> out = new ArrayList<>(n);
-        SyntheticDataset d = new SyntheticDataset(seed, Long.MAX_VALUE);
-        long id = 0;
-        while (out.size() < n) {
-            Structure s = d.next();
-            if (s.atomCount() >= min && s.atomCount() <= max) {
-                out.add(s.withId(id++));
-            }
-        }
-        return out;
+        return SyntheticDataset.take(seed, n, min, max);
     }
 
     /** Graphs built on the calling thread. */

@@ -1,5 +1,10 @@
-package org.e3spark.model;
+package org.e3spark.cli;
 
+import org.e3spark.model.ComputeTarget;
+import org.e3spark.model.Featurizer;
+import org.e3spark.model.FeaturizerModel;
+import org.e3spark.model.FeaturizerResult;
+import org.e3spark.model.NamedTensor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -117,7 +122,7 @@ public final class WeightsExportCheck {
                 case "linear" -> {
                     EquivariantLinear lin = linear(plan, name);
                     irreps = lin.in() + " -> " + lin.out();
-                    got = lin.forward(doubles(piece.path("x")), rows, model.weight(name + ".weight"));
+                    got = lin.forward(doubles(piece.path("x")), rows, model.weights().get(name + ".weight").values());
                 }
                 case "mlp" -> {
                     ModelPlan.LayerPlan lp = layer(plan, name);
@@ -129,7 +134,7 @@ public final class WeightsExportCheck {
                     irreps = sizes.toString();
                     double[][] w = new double[mlp.layers()][];
                     for (int j = 0; j < w.length; j++) {
-                        w[j] = model.weight(lp.prefix() + "radial_mlp.layer" + j + ".weight");
+                        w[j] = model.weights().get(lp.prefix() + "radial_mlp.layer" + j + ".weight").values();
                     }
                     got = mlp.forward(doubles(piece.path("x")), rows, w, null);
                     if (mlp.layers() > 1) {

@@ -1,4 +1,4 @@
-package org.e3spark.spark;
+package org.e3spark.cli;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -14,7 +14,11 @@ import org.e3spark.graph.BatchBudget;
 import org.e3spark.graph.EdgeList;
 import org.e3spark.graph.GraphBatch;
 import org.e3spark.kernels.DType;
-import org.e3spark.model.FeaturizerBench;
+import org.e3spark.spark.E3SparkConf;
+import org.e3spark.spark.EquivariantFeaturizer;
+import org.e3spark.spark.FeaturizeMetrics;
+import org.e3spark.spark.SparkModel;
+import org.e3spark.spark.StructureFrames;
 import org.e3spark.model.ComputeTarget;
 import org.e3spark.model.Featurizer;
 import org.e3spark.model.FeaturizerConfig;
@@ -31,7 +35,8 @@ import org.e3spark.model.FeaturizerModel;
  * each in turn on the same cached DataFrame) --repeat R (1; runs per backend, the first one of a GPU
  * backend includes compiling its kernels) --conf spark.KEY=VALUE (repeatable, e.g.
  * spark.e3spark.gpu.device=0 for a GPU in local mode) --model NAME (a bundled config: featurizer-small, the
- * default, or featurizer-medium).
+ * default, or featurizer-medium; or a MACE config NAME.json, its NAME.safetensors beside it, e.g.
+ * conf/mace-small-seeded.json: energies and descriptors, on the CPU) --forces (MACE: energies + forces).
  */
 public final class FeaturizeBench {
 
@@ -67,11 +72,12 @@ public final class FeaturizeBench {
         List<String> backends = List.of("auto");
         int repeat = 1;
         String config = "featurizer-small";
+        boolean forces = false;
         Map<String, String> conf = new LinkedHashMap<>();
         try {
             for (int i = 0; i < argv.length; i++) {
                 String a = argv[i];
-                boolean flag = a.equals("--skip-library");
+                boolean flag = a.equals("--skip-library") || a.equals("--forces");
                 if (!flag && !VALUED.contains(a)) {
                     throw new IllegalArgumentException("unknown option " + a);
                 }
@@ -82,6 +88,7 @@ public final class FeaturizeBench {
                 try {
                     switch (a) {
                         case "--skip-library" -> library = false;
+                        case "--forces" -> forces = true;
                         case "--structures" -> n = Integer.parseInt(v);
                         case "--min-atoms" -> min = Integer.parseInt(v);
                         case "--max-atoms" -> max = Integer.parseInt(v);
@@ -112,9 +119,14 @@ public final class FeaturizeBench {
             System.err.println("featurize-bench: " + e.getMessage());
             return 2;
         }
-        FeaturizerModel model;
+        FeaturizerModel model = null;
+        SparkModel.Mace mace = null;
         try {
-            model = FeaturizerModel.seeded(FeaturizerConfig.bundled(config));
+            if (SparkModel.isMaceConfig(java.nio.file.Path.of(config))) {
+                mace = (SparkModel.Mace) SparkModel.resolve(config, "");
+            } else {
+                model = FeaturizerModel.seeded(FeaturizerConfig.bundled(config));
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("featurize-bench: --model: " + e.getMessage());
             return 2;
@@ -124,8 +136,10 @@ public final class FeaturizeBench {
         long atoms = data.stream().mapToLong(Structure::atomCount).sum();
         out.printf("synthetic dataset: %d structures (%d-%d atoms, seed %d), %d atoms, generated in %.1f s%n", data.size(),
                 min, max, seed, atoms, (System.nanoTime() - tg) / 1e9);
-        DType dt = DType.valueOf(dtype.toUpperCase());
-        if (library) {
+        DType dt = DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT));
+        if (library && mace != null) {
+            maceLibrary(mace, dt, forces, data, out);
+        } else if (library) {
             FeaturizerBench.run(model, ComputeTarget.auto(-1), dt, data, new BatchBudget(
                     E3SparkConf.BATCH_MAX_NODES.defaultValue(), E3SparkConf.BATCH_MAX_EDGES.defaultValue(), 0), out);
         }
@@ -139,8 +153,12 @@ public final class FeaturizeBench {
             Map<String, Double> best = new LinkedHashMap<>();
             for (String backend : backends) {
                 for (int r = 1; r <= repeat; r++) {
-                    EquivariantFeaturizer f = new EquivariantFeaturizer().setModel(model).setBackend(backend)
-                            .setDtype(dtype);
+                    EquivariantFeaturizer f = new EquivariantFeaturizer().setBackend(backend).setDtype(dtype);
+                    if (mace != null) {
+                        f.setModelPath(config).setForces(forces);
+                    } else {
+                        f.setModel(model);
+                    }
                     long w0 = System.currentTimeMillis();
                     long t0 = System.nanoTime();
                     f.transform(df).write().format("noop").mode("overwrite").save();
@@ -169,5 +187,30 @@ public final class FeaturizeBench {
             spark.stop();
         }
         return 0;
+    }
+
+    /** MACE through the library alone: one warm potential, batches of at most the default maxNodes atoms. */
+    private static void maceLibrary(SparkModel.Mace mace, DType dtype, boolean forces, List<Structure> data, PrintStream out) {
+        int maxNodes = E3SparkConf.BATCH_MAX_NODES.defaultValue();
+        try (org.e3spark.model.MacePotential p = org.e3spark.model.MacePotential.create(mace.model(), ComputeTarget.cpu(), dtype)) {
+            p.evaluate(data.subList(0, Math.min(8, data.size())), forces, false); // warm-up
+            long t0 = System.nanoTime();
+            long atoms = 0;
+            int from = 0;
+            while (from < data.size()) {
+                int to = from;
+                int n = 0;
+                while (to < data.size() && (to == from || n + data.get(to).atomCount() <= maxNodes)) {
+                    n += data.get(to++).atomCount();
+                }
+                p.evaluate(data.subList(from, to), forces, false);
+                atoms += n;
+                from = to;
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            out.printf("library MACE %s, %s, cpu, %s: %d structures in %.1f s = %.1f structures/s, %.0f atoms/s%n",
+                    mace.name(), dtype.name().toLowerCase(java.util.Locale.ROOT), forces ? "energies + forces" : "energies",
+                    data.size(), secs, data.size() / secs, atoms / secs);
+        }
     }
 }
