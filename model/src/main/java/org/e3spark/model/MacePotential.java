@@ -65,10 +65,11 @@ public final class MacePotential implements AutoCloseable {
         if (count == 0) {
             int[] none = new int[0];
             double[] empty = new double[0];
-            return new MaceResult(none, empty, empty, empty, forces ? empty : null, stress ? empty : null, empty,
+            return new MaceResult(none, none, empty, empty, empty, forces ? empty : null, stress ? empty : null, empty,
                     network.nodeFeatsDim(), empty, network.descriptorColumns().length);
         }
         int[] atomCounts = new int[count];
+        int[] edgeCounts = new int[count];
         int[] nodeStart = new int[count + 1];
         EdgeList[] graphs = new EdgeList[count];
         int edges = 0;
@@ -84,7 +85,8 @@ public final class MacePotential implements AutoCloseable {
             atomCounts[s] = st.atomCount();
             nodeStart[s + 1] = nodeStart[s] + st.atomCount();
             graphs[s] = radiusGraph.build(st);
-            edges = Math.addExact(edges, graphs[s].edgeCount());
+            edgeCounts[s] = graphs[s].edgeCount();
+            edges = Math.addExact(edges, edgeCounts[s]);
         }
         int n = nodeStart[count];
         int[] species = new int[n];
@@ -172,7 +174,7 @@ public final class MacePotential implements AutoCloseable {
                 desc[i * cols.length + c] = r.nodeFeats()[i * fd + cols[c]];
             }
         }
-        return new MaceResult(atomCounts, energies, interaction, r.nodeEnergy(), f, sigma, r.nodeFeats(), fd, desc, cols.length);
+        return new MaceResult(atomCounts, edgeCounts, energies, interaction, r.nodeEnergy(), f, sigma, r.nodeFeats(), fd, desc, cols.length);
     }
 
     /** |det(cell)| of a structure with a periodic axis, else 0 (mace's stress is 0 there). */

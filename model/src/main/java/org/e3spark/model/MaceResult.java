@@ -12,6 +12,7 @@ package org.e3spark.model;
 public final class MaceResult {
 
     private final int[] atomCounts;
+    private final int[] edgeCounts;
     private final double[] energies;
     private final double[] interactionEnergies;
     private final double[] nodeEnergies;
@@ -22,9 +23,10 @@ public final class MaceResult {
     private final double[] descriptors;
     private final int descriptorDim;
 
-    MaceResult(int[] atomCounts, double[] energies, double[] interactionEnergies, double[] nodeEnergies, double[] forces, double[] stress,
+    MaceResult(int[] atomCounts, int[] edgeCounts, double[] energies, double[] interactionEnergies, double[] nodeEnergies, double[] forces, double[] stress,
                double[] nodeFeatures, int nodeFeatureDim, double[] descriptors, int descriptorDim) {
         this.atomCounts = atomCounts;
+        this.edgeCounts = edgeCounts;
         this.energies = energies;
         this.interactionEnergies = interactionEnergies;
         this.nodeEnergies = nodeEnergies;
@@ -43,6 +45,11 @@ public final class MaceResult {
     /** Atoms of structure s. */
     public int atomCount(int s) {
         return atomCounts[s];
+    }
+
+    /** Directed edges of structure s in e3spark's radius graph (every image pair within r_max). */
+    public int edgeCount(int s) {
+        return edgeCounts[s];
     }
 
     public double[] energies() {

@@ -147,5 +147,13 @@ class MaceGoldenTest {
             assertEquals(golden, ours, js.get("name").asText() + ": edge set");
             s++;
         }
+        // the potential reports the same counts per structure (the Spark job's summary reads them)
+        try (MacePotential p = MacePotential.create(c.model(), ComputeTarget.cpu(), DType.FLOAT64)) {
+            MaceResult r = p.evaluate(ss, false, false);
+            int k = 0;
+            for (JsonNode js : c.json().get("structures")) {
+                assertEquals(js.get("sender").size(), r.edgeCount(k++), js.get("name").asText() + ": reported edges");
+            }
+        }
     }
 }

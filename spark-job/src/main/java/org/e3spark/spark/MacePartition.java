@@ -197,6 +197,7 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
             int atom0 = 0;
             int ok = 0;
             long atoms = 0;
+            long edges = 0;
             for (int k = 0; k < batch.size(); k++) {
                 PartitionRows.Item it = batch.get(k);
                 int n = r.atomCount(k);
@@ -223,11 +224,13 @@ final class MacePartition implements MapPartitionsFunction<Row, Row> {
                 rows.emit(it.row(), values.toArray());
                 atom0 += n;
                 atoms += n;
+                edges += r.edgeCount(k);
                 ok++;
             }
             structures += ok;
             metrics.structures().add(ok);
             metrics.atoms().add(atoms);
+            metrics.edges().add(edges);
             metrics.batches().add(1);
         }
     }
