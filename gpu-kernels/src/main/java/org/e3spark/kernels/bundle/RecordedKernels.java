@@ -71,12 +71,21 @@ public final class RecordedKernels implements KernelInventory {
         return recorded.stream().filter(r -> r.arch().equals(target.arch())).map(Recorded::source).toList();
     }
 
-    /** Writes a unit to the directory {@value #PROPERTY} names, if it names one; never fails the caller. */
-    public static void recordIfConfigured(String programName, String source, String arch, List<String> options) {
+    /**
+     * The directory {@code -D}{@value #PROPERTY} names, or null: read once by whoever builds the process's
+     * compiler ({@code CudaRuntime}), which then records into it; other compilers record only where told.
+     */
+    public static Path configuredDirectory() {
         String d = System.getProperty(PROPERTY);
-        if (d == null || d.isBlank()) {
+        return d == null || d.isBlank() ? null : Path.of(d);
+    }
+
+    /** Writes a unit to {@code directory} once per process (null: records nothing); never fails the caller. */
+    public static void record(Path directory, String programName, String source, String arch, List<String> options) {
+        if (directory == null) {
             return;
         }
+        String d = directory.toString();
         String name = KernelKey.of(source, arch, "recorded", options).sha256Hex() + SUFFIX;
         if (!WRITTEN.add(d + "/" + name)) {
             return;
@@ -89,7 +98,7 @@ public final class RecordedKernels implements KernelInventory {
         }
         b.append('\n').append(source);
         try {
-            Path dir = Path.of(d);
+            Path dir = directory;
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, name, ".tmp");
             Files.writeString(tmp, b, StandardCharsets.UTF_8);

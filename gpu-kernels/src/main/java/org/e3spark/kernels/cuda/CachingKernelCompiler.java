@@ -1,5 +1,6 @@
 package org.e3spark.kernels.cuda;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 import org.e3spark.kernels.bundle.KernelBundles;
@@ -29,6 +30,7 @@ public final class CachingKernelCompiler {
     private final Supplier<? extends RuntimeCompiler<GpuArch>> compilerSupplier;
     private final KernelCache cache;
     private final KernelBundles bundles;
+    private final Path recordDirectory; // null: records nothing
     private volatile RuntimeCompiler<GpuArch> compiler;
 
     public CachingKernelCompiler(Nvrtc nvrtc, KernelCache cache) {
@@ -41,9 +43,19 @@ public final class CachingKernelCompiler {
      */
     public CachingKernelCompiler(Supplier<? extends RuntimeCompiler<GpuArch>> compiler, KernelCache cache,
                                  KernelBundles bundles) {
+        this(compiler, cache, bundles, null);
+    }
+
+    /**
+     * As the three-argument form, also writing every unit asked for to {@code recordDirectory} (null: none)
+     * for {@code kernels bundle --recorded} ({@link RecordedKernels}).
+     */
+    public CachingKernelCompiler(Supplier<? extends RuntimeCompiler<GpuArch>> compiler, KernelCache cache,
+                                 KernelBundles bundles, Path recordDirectory) {
         this.compilerSupplier = compiler;
         this.cache = cache;
         this.bundles = bundles;
+        this.recordDirectory = recordDirectory;
     }
 
     private RuntimeCompiler<GpuArch> compiler() {
@@ -67,7 +79,7 @@ public final class CachingKernelCompiler {
 
     /** CUBIN for {@code arch}: from a bundle, the cache, or compiled now. */
     public byte[] cubin(String source, String programName, GpuArch arch, List<String> options) {
-        RecordedKernels.recordIfConfigured(programName, source, arch.smName(), options);
+        RecordedKernels.record(recordDirectory, programName, source, arch.smName(), options);
         byte[] bundled = bundles.find(programName, source, arch.smName(), options);
         return bundled != null ? bundled.clone() : compiled(source, programName, arch, options);
     }
@@ -90,7 +102,7 @@ public final class CachingKernelCompiler {
     /** Fetches (bundle, cache) or compiles for the device's own architecture and loads the result there. */
     public CudaModule load(CudaDevice device, String source, String programName, List<String> options) {
         GpuArch arch = device.arch();
-        RecordedKernels.recordIfConfigured(programName, source, arch.smName(), options);
+        RecordedKernels.record(recordDirectory, programName, source, arch.smName(), options);
         byte[] bundled = bundles.find(programName, source, arch.smName(), options);
         if (bundled != null) {
             try {

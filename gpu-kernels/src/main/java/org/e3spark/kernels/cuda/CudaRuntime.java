@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.e3spark.kernels.bundle.KernelBundles;
+import org.e3spark.kernels.bundle.RecordedKernels;
 import org.e3spark.kernels.internal.cache.KernelCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +73,7 @@ public final class CudaRuntime {
                     KernelCache cache = KernelCache.atDefaultDirectory();
                     KernelBundles bundles = KernelBundles.system();
                     // NVRTC is loaded (and logs itself) on the first kernel no bundle holds
-                    c = new CachingKernelCompiler(Nvrtc::system, cache, bundles);
+                    c = new CachingKernelCompiler(Nvrtc::system, cache, bundles, RecordedKernels.configuredDirectory());
                     LOG.info("kernel bundles {}; kernel cache {}", bundles.isEmpty() ? "none" : bundles.bundles(),
                             cache.directory().map(Object::toString).orElse("in memory only"));
                     compiler = c;

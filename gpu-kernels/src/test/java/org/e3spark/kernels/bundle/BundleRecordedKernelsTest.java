@@ -38,20 +38,10 @@ class BundleRecordedKernelsTest {
             }
         };
         String source = "extern \"C\" __global__ void k() {}\n// tab\there, 100%\n\n// blank line above\n";
-        String old = System.getProperty(RecordedKernels.PROPERTY);
-        System.setProperty(RecordedKernels.PROPERTY, dir.toString());
-        try {
-            CachingKernelCompiler c = new CachingKernelCompiler(() -> jit, KernelCache.inMemoryOnly(), KernelBundles.none());
-            c.cubin(source, "k.cu", new GpuArch(9, 0), List.of("--std=c++17", "-DX=a\tb"));
-            c.cubin(source, "k.cu", new GpuArch(9, 0), List.of("--std=c++17", "-DX=a\tb"));
-            c.cubin(source, "k.cu", new GpuArch(8, 0), List.of());
-        } finally {
-            if (old == null) {
-                System.clearProperty(RecordedKernels.PROPERTY);
-            } else {
-                System.setProperty(RecordedKernels.PROPERTY, old);
-            }
-        }
+        CachingKernelCompiler c = new CachingKernelCompiler(() -> jit, KernelCache.inMemoryOnly(), KernelBundles.none(), dir);
+        c.cubin(source, "k.cu", new GpuArch(9, 0), List.of("--std=c++17", "-DX=a\tb"));
+        c.cubin(source, "k.cu", new GpuArch(9, 0), List.of("--std=c++17", "-DX=a\tb"));
+        c.cubin(source, "k.cu", new GpuArch(8, 0), List.of());
         RecordedKernels r = RecordedKernels.read(dir);
         assertEquals(2, r.sources(BundleTarget.of("sm_90")).size() + r.sources(BundleTarget.of("sm_80")).size());
         KernelSource u = r.sources(BundleTarget.of("sm_90")).getFirst();
